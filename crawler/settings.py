@@ -1,0 +1,94 @@
+"""Scrapy settings for reftrail: the one place crawl behaviour is configured.
+
+Every reftrail setting is prefixed ``REFTRAIL_`` and has a default here. Users override any
+setting with ``reftrail crawl -s NAME=VALUE`` or with an environment variable of the same name
+(see :mod:`crawler.config`, which reads them).
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "reftrail"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- The archive ---------------------------------------------------------------------------
+# Folder holding reftrail.db and warcs/; REFTRAIL_ARCHIVE in the environment sets it too.
+REFTRAIL_ARCHIVE = "archive"
+# SQLAlchemy URL of the database; empty means SQLite at <archive>/reftrail.db.
+REFTRAIL_DATABASE_URL = ""
+# Prefix of WARC file names (PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz).
+REFTRAIL_WARC_PREFIX = "reftrail"
+# A WARC file is closed and a new one opened once it grows past this many bytes.
+REFTRAIL_WARC_MAX_SIZE = 1_000_000_000
+# Named in the warcinfo record: who ran the crawl (a name, an email or a URL).
+REFTRAIL_OPERATOR = ""
+# Extract text with trafilatura from every HTML capture (in worker processes).
+REFTRAIL_EXTRACT_TEXT = True
+# Worker processes for text extraction; 0 picks one per spare CPU core (at least one).
+REFTRAIL_EXTRACT_WORKERS = 0
+
+# --- Scope of a site crawl -----------------------------------------------------------------
+# Links followed from a seed, counted in hops; 0 means no limit.
+REFTRAIL_DEPTH = 0
+# Stop after this many pages (HTML documents, not requisites); 0 means no limit.
+REFTRAIL_MAX_PAGES = 0
+# Regular expressions a followed URL must match (any) / must not match (none).
+REFTRAIL_INCLUDE: list[str] = []
+REFTRAIL_EXCLUDE: list[str] = []
+# Fetch page requisites (CSS, images, scripts, fonts, iframes) so pages replay whole.
+REFTRAIL_REQUISITES = True
+# Requisites may come from any host (CDNs); pages are followed on the seed hosts only.
+REFTRAIL_REQUISITES_ANY_HOST = True
+
+# --- Network safety ------------------------------------------------------------------------
+# Connect to private, loopback, link-local and cloud-metadata addresses (off: a cited URL
+# must not reach the archivist's own network). A configured proxy is always allowed.
+REFTRAIL_ALLOW_PRIVATE_ADDRESSES = False
+# Host name -> IP address answers consulted before DNS, like /etc/hosts (dict or "h=ip,h=ip").
+REFTRAIL_HOST_MAP: dict[str, str] = {}
+# Resolve only names in REFTRAIL_HOST_MAP; anything else fails as a DNS error (offline webs).
+REFTRAIL_HOST_MAP_ONLY = False
+# Where the crawler identifies itself and how to reach the operator.
+REFTRAIL_CONTACT_URL = "https://github.com/reftrail/reftrail"
+
+# --- Politeness and limits -----------------------------------------------------------------
+USER_AGENT = "reftrail/0.1 (+https://github.com/reftrail/reftrail; archival crawler)"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 8
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 60
+DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+RETRY_TIMES = 1
+COOKIES_ENABLED = False
+REDIRECT_MAX_TIMES = 10
+# Archive error pages too: spiders see 4xx/5xx responses instead of HttpErrorMiddleware
+# dropping them, so the crawl log and statistics count them.
+HTTPERROR_ALLOW_ALL = True
+DNS_RESOLVER = "crawler.resolver.ArchiveResolver"
+DNS_TIMEOUT = 20
+
+# --- Capture path --------------------------------------------------------------------------
+# The capture middleware sits closer to the downloader than HttpCompression (590) and
+# Redirect (600), so it sees each response as the server sent it: still compressed and
+# before any redirect is followed.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
+    "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.extensions.progress.CrawlProgress": 500,
+}
+# Scrapy 2.19's remote-control server executes what it is sent: never on unless asked for.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
