@@ -1,0 +1,1 @@
+"""WARC files: building records, writing and rotating files, reading records back."""

@@ -1,0 +1,148 @@
+"""The database schema: an index of what the WARC files hold, plus crawl bookkeeping.
+
+The WARC files are the truth. Every Capture row can be rebuilt from them (see
+:mod:`storage.reindex`); Document rows from re-extracting the captures they point at.
+Schema changes go through Alembic migrations in ``storage/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.timeutil import as_utc
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Crawl(Base):
+    """One run of a crawl: its seeds, options, state and counters."""
+
+    __tablename__ = "crawl"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable identifier written into every WARC metadata record (so reindex can regroup).
+    uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32), default="site")
+    seeds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Canonical text of the seeds, to find an unfinished crawl of the same seeds.
+    seeds_key: Mapped[str] = mapped_column(Text, default="", index=True)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+    log_tail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Capture(Base):
+    """One fetch attempt: a WARC record when there was an HTTP exchange, else an error."""
+
+    __tablename__ = "capture"
+    __table_args__ = (
+        Index("ix_capture_url_digest", "url", "payload_digest"),
+        Index("ix_capture_surt_time", "surt", "fetched_at"),
+        Index("ix_capture_warc", "warc_file", "warc_offset"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawl.id"), nullable=True, index=True)
+    url: Mapped[str] = mapped_column(Text)
+    surt: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16), default="GET")
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    mime: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Payload length as stored (content-encoded bytes), like CDX "length" of the body.
+    length: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payload_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    record_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    record_id: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    warc_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    redirect_to: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Record id of the response this revisit record stands for.
+    revisit_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Failed fetches: a short reason (dns, refused, timeout, too-large, ...) and its detail.
+    error: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    referrer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hops: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    document: Mapped[Document | None] = relationship(back_populates="capture", uselist=False)
+
+
+class Document(Base):
+    """Text and metadata trafilatura extracted from one HTML capture."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id"), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    author: Mapped[str | None] = mapped_column(Text, nullable=True)
+    published: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sitename: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    extracted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    capture: Mapped[Capture] = relationship(back_populates="document")
+
+
+class FrontierEntry(Base):
+    """A URL a crawl must fetch; kept here so a crawl killed at any moment can resume."""
+
+    __tablename__ = "frontier"
+    __table_args__ = (UniqueConstraint("crawl_id", "url", name="uq_frontier_crawl_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_id: Mapped[int] = mapped_column(ForeignKey("crawl.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    # page: HTML to parse for links; requisite: CSS, images, scripts (parsed only if CSS).
+    kind: Mapped[str] = mapped_column(String(16), default="page")
+    referrer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,173 @@
+"""WARC files on disk: naming, the ``.open`` suffix, rotation, and record-boundary safety.
+
+A file being written is named ``….warc.gz.open`` and renamed when closed, so any file without
+the suffix is complete. Each record is its own gzip member. A group of records (one exchange)
+is written contiguously and flushed before the caller indexes it; if the disk fills up midway,
+the file is cut back to the last complete group so it never ends in half a record.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.warcwriter import WARCWriter
+
+from storage.exceptions import ArchiveError, ArchiveFullError
+from storage.timeutil import timestamp17, utcnow
+from storage.warc.records import WARC_VERSION, ExchangeRecords
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+DEFAULT_MAX_SIZE = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLocation:
+    """Where a record lives: the file's final name (no ``.open``), its offset and length."""
+
+    warc_file: str
+    offset: int
+    length: int
+    record_id: str
+    record_type: str
+
+
+def _safe_host(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in name) or "localhost"
+
+
+class WarcFileWriter:
+    """Appends records to the current WARC file of a folder, rotating at ``max_size``."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        prefix: str = "reftrail",
+        max_size: int = DEFAULT_MAX_SIZE,
+        info_fields: Iterable[tuple[str, str]] = (),
+        records: ExchangeRecords | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        hostname: str | None = None,
+        pid: int | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.info_fields = list(info_fields)
+        self.records = records or ExchangeRecords()
+        self.clock = clock
+        self.hostname = _safe_host(hostname or socket.gethostname())
+        self.pid = os.getpid() if pid is None else pid
+        self.serial = 0
+        self._file: BinaryIO | None = None
+        self._name: str | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(
+                f"cannot create WARC folder {self.directory}: {exc.strerror}"
+            ) from exc
+
+    @property
+    def current_name(self) -> str | None:
+        """Final name of the file being written (without ``.open``), if one is open."""
+        return self._name
+
+    def _open_new(self) -> None:
+        self.serial += 1
+        name = (
+            f"{self.prefix}-{timestamp17(self.clock())}-{self.serial:05d}"
+            f"-{self.hostname}-{self.pid}.warc.gz"
+        )
+        path = self.directory / (name + OPEN_SUFFIX)
+        try:
+            self._file = open(path, "xb")  # noqa: SIM115 - kept open across writes
+        except OSError as exc:
+            raise ArchiveError(f"cannot create WARC file {path}: {exc.strerror}") from exc
+        self._name = name
+        info = self.records.warcinfo(
+            name,
+            [("format", f"WARC File Format {WARC_VERSION[5:]}"), *self.info_fields],
+            date=self.clock(),
+        )
+        self._append([info])
+        logger.info("opened WARC file %s", name)
+
+    def _append(self, group: list[ArcWarcRecord]) -> list[RecordLocation]:
+        assert self._file is not None and self._name is not None
+        out = self._file
+        start = out.tell()
+        writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
+        locations = []
+        try:
+            for record in group:
+                offset = out.tell()
+                writer.write_record(record)
+                locations.append(
+                    RecordLocation(
+                        self._name,
+                        offset,
+                        out.tell() - offset,
+                        record.rec_headers.get_header("WARC-Record-ID"),
+                        record.rec_type,
+                    )
+                )
+            out.flush()
+        except OSError as exc:
+            self._truncate(start)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise ArchiveFullError(
+                    f"disk full while writing {self._name}; the file was cut back to its last "
+                    "complete record. Free some space and run the crawl again to resume."
+                ) from exc
+            raise ArchiveError(f"cannot write {self._name}: {exc.strerror}") from exc
+        return locations
+
+    def _truncate(self, size: int) -> None:
+        assert self._file is not None
+        try:
+            self._file.seek(size)
+            self._file.truncate(size)
+            self._file.flush()
+        except OSError:
+            logger.exception(
+                "could not cut %s back to %d bytes; run `reftrail verify --repair`",
+                self._name,
+                size,
+            )
+
+    def write(self, group: list[ArcWarcRecord]) -> list[RecordLocation]:
+        """Write records contiguously in one file and flush; return where each landed."""
+        if self._file is not None and self._file.tell() >= self.max_size:
+            self.close()
+        if self._file is None:
+            self._open_new()
+        return self._append(group)
+
+    def close(self) -> None:
+        """Close the current file and drop its ``.open`` suffix."""
+        if self._file is None:
+            return
+        assert self._name is not None
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError:
+            logger.exception("could not sync %s before closing", self._name)
+        self._file.close()
+        os.replace(path, self.directory / self._name)
+        logger.info("closed WARC file %s", self._name)
+        self._file = None
+        self._name = None
