@@ -253,7 +253,8 @@ def print_table(report: dict[str, Any]) -> None:
     if "ratio_reftrail_to_bare" in report:
         ratio = report["ratio_reftrail_to_bare"]
         shown = "n/a" if ratio is None else f"{ratio}x"
-        print(f"\nreftrail / bare pages/s: {shown} -> {report['verdict']}")
+        print(f"\nreftrail / bare pages/s: {shown} -> {report['verdict']}", end="")
+        print(f" (on active seconds: {report['ratio_active_reftrail_to_bare']}x)")
 
 
 def main() -> None:
@@ -267,6 +268,7 @@ def main() -> None:
         default=default_reftrail_cmd(),
         help="command template; {url} and {archive} are filled in",
     )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per crawler; the median counts")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     args = parser.parse_args()
@@ -283,12 +285,19 @@ def main() -> None:
         report["runs"] = {}
         root = Path(tempfile.mkdtemp(prefix="reftrail-bench-"))
         for name in names:
-            work = root / name
-            work.mkdir()
-            print(f"running {name} ...", file=sys.stderr, flush=True)
-            report["runs"][name] = run_one(name, info["port"], work, args)
-            if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
+            tries = []
+            for i in range(args.repeat):
+                work = root / f"{name}-{i + 1}"
+                work.mkdir()
+                print(f"running {name} ({i + 1}/{args.repeat}) ...", file=sys.stderr, flush=True)
+                tries.append(run_one(name, info["port"], work, args))
+                if not args.keep:
+                    shutil.rmtree(work, ignore_errors=True)
+            tries.sort(key=lambda r: r["pages_per_second"])
+            median = tries[len(tries) // 2]
+            report["runs"][name] = median | {
+                "all_pages_per_second": [r["pages_per_second"] for r in tries]
+            }
         if args.keep:
             print(f"kept {root}", file=sys.stderr)
         else:
@@ -298,14 +307,13 @@ def main() -> None:
         server.wait()
     runs = report["runs"]
     if "bare" in runs and "reftrail" in runs:
-        ok = "failed" not in runs["reftrail"] and runs["bare"]["pages_per_second"]
-        ratio = (
-            round(runs["reftrail"]["pages_per_second"] / runs["bare"]["pages_per_second"], 2)
-            if ok
-            else None
-        )
-        report["ratio_reftrail_to_bare"] = ratio
-        report["verdict"] = verdict(ratio)
+        bare, ref = runs["bare"], runs["reftrail"]
+        for key, field in (("", "pages_per_second"), ("_active", "active_pages_per_second")):
+            ok = "failed" not in ref and bare[field]
+            report[f"ratio{key}_reftrail_to_bare"] = (
+                round(ref[field] / bare[field], 2) if ok else None
+            )
+        report["verdict"] = verdict(report["ratio_reftrail_to_bare"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print_table(report)
