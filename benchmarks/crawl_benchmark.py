@@ -217,7 +217,7 @@ def machine() -> dict[str, Any]:
 
 def verdict(ratio: float | None) -> str:
     if ratio is None:
-        return "n/a"
+        return "n/a (reftrail failed)"
     if ratio >= GOAL:
         return f"meets goal (>= {GOAL}x)"
     return f"DEFECT (< {DEFECT}x)" if ratio < DEFECT else f"below goal ({DEFECT}x..{GOAL}x)"
@@ -254,7 +254,8 @@ def print_table(report: dict[str, Any]) -> None:
         ratio = report["ratio_reftrail_to_bare"]
         shown = "n/a" if ratio is None else f"{ratio}x"
         print(f"\nreftrail / bare pages/s: {shown} -> {report['verdict']}", end="")
-        print(f" (on active seconds: {report['ratio_active_reftrail_to_bare']}x)")
+        active = report["ratio_active_reftrail_to_bare"]
+        print(f" (on active seconds: {active}x)" if active is not None else "")
 
 
 def main() -> None:
@@ -293,6 +294,8 @@ def main() -> None:
                 tries.append(run_one(name, info["port"], work, args))
                 if not args.keep:
                     shutil.rmtree(work, ignore_errors=True)
+                if "failed" in tries[-1]:
+                    break  # a failing command fails again: report it once
             tries.sort(key=lambda r: r["pages_per_second"])
             median = tries[len(tries) // 2]
             report["runs"][name] = median | {
