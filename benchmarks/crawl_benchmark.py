@@ -263,7 +263,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default="bare,wget,reftrail", help="comma-separated crawlers")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per crawler run")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per crawler run")
     parser.add_argument(
         "--reftrail-cmd",
         default=default_reftrail_cmd(),
