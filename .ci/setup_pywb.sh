@@ -56,6 +56,11 @@ fi
 
 start=$(date +%s)
 if [ -e "$venv" ]; then
+    # Only ever delete what is recognisably a virtualenv (or an empty directory): the path
+    # comes from the environment and a typo must not wipe anything else.
+    if [ ! -f "$venv/pyvenv.cfg" ] && [ -n "$(ls -A "$venv" 2>/dev/null)" ]; then
+        die "$venv exists and is not a virtualenv; refusing to replace it (set REFTRAIL_PYWB_VENV)"
+    fi
     say "rebuilding $venv (stamp missing, stale or broken)"
     rm -rf "$venv"
 else
