@@ -70,7 +70,7 @@ REDIRECT_MAX_TIMES = 10
 # Archive error pages too: spiders see 4xx/5xx responses instead of HttpErrorMiddleware
 # dropping them, so the crawl log and statistics count them.
 HTTPERROR_ALLOW_ALL = True
-DNS_RESOLVER = "crawler.resolver.ArchiveResolver"
+TWISTED_DNS_RESOLVER = "crawler.resolver.ArchiveResolver"
 DNS_TIMEOUT = 20
 
 # --- Capture path --------------------------------------------------------------------------
@@ -92,3 +92,9 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- Display -------------------------------------------------------------------------------
+# Progress display: auto (Rich panel on a terminal, log lines otherwise), rich, log or off.
+REFTRAIL_PROGRESS = "auto"
+# Seconds between progress log lines when not on a terminal.
+REFTRAIL_PROGRESS_INTERVAL = 10

@@ -1,0 +1,258 @@
+"""The archive side of one crawl process: a writer thread, WARC files, the frontier.
+
+Scrapy's reactor thread only queues work here. One writer thread does, in order, everything
+that touches disk or database: WARC records (gzip releases the GIL), capture rows in batches,
+frontier updates, and extracted documents coming back from the extraction pool. Keeping one
+ordered queue is what makes a crash safe: a page is marked done only after its record is
+flushed, its row committed and its links recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import threads
+
+from crawler.extraction import ExtractionPool
+from storage import crawls
+from storage.archive import Archive
+from storage.captures import CaptureRecorder
+from storage.documents import save_documents
+from storage.exceptions import StorageError
+from storage.exchange import FailedFetch, HttpExchange
+from storage.extract import HTML_TYPES
+from storage.warc.writer import WarcFileWriter
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+SERVICE_ATTR = "_reftrail_capture_service"
+
+
+@dataclass(slots=True)
+class _Exchange:
+    exchange: HttpExchange
+    extract: bool
+
+
+@dataclass(slots=True)
+class _Document:
+    capture_id: int
+    url: str
+    fields: dict
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def software_name() -> str:
+    """Software named in every warcinfo record: reftrail and the libraries that shape bytes."""
+    return (
+        f"reftrail/{_version('reftrail')} (Scrapy/{_version('scrapy')}; "
+        f"warcio/{_version('warcio')}; Twisted/{_version('twisted')})"
+    )
+
+
+class CaptureService:
+    """Owns the archive for one crawl: created once per crawler, shared by its components."""
+
+    def __init__(self, crawler: Crawler, archive: Archive) -> None:
+        self.crawler = crawler
+        self.archive = archive
+        self.settings = crawler.settings
+        self.run: crawls.CrawlRun | None = None
+        self.recorder: CaptureRecorder | None = None
+        self.fatal: BaseException | None = None
+        self.extract_text = self.settings.getbool("REFTRAIL_EXTRACT_TEXT")
+        self.pool = ExtractionPool(self.settings.getint("REFTRAIL_EXTRACT_WORKERS"))
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> CaptureService:
+        service = getattr(crawler, SERVICE_ATTR, None)
+        if service is None:
+            archive = Archive.open(
+                crawler.settings.get("REFTRAIL_ARCHIVE"),
+                database_url=crawler.settings.get("REFTRAIL_DATABASE_URL") or None,
+            )
+            service = cls(crawler, archive)
+            setattr(crawler, SERVICE_ATTR, service)
+            crawler.signals.connect(service.spider_closed, signal=scrapy.signals.spider_closed)
+        return service
+
+    # --- starting -------------------------------------------------------------------------
+    def begin(self, seeds: list[str], *, kind: str, options: dict, fresh: bool) -> crawls.CrawlRun:
+        """Start or resume the crawl row, open the WARC writer, start the writer thread."""
+        self.run = crawls.begin_crawl(self.archive, seeds, kind=kind, options=options, fresh=fresh)
+        writer = WarcFileWriter(
+            self.archive.warc_dir,
+            prefix=self.settings.get("REFTRAIL_WARC_PREFIX"),
+            max_size=self.settings.getint("REFTRAIL_WARC_MAX_SIZE"),
+            info_fields=self._warcinfo_fields(),
+        )
+        self.recorder = CaptureRecorder(
+            self.archive,
+            writer,
+            crawl_id=self.run.id,
+            crawl_uuid=self.run.uuid,
+            log_path=self.archive.log_dir / f"{self.run.uuid}.crawl.log",
+        )
+        self._thread = threading.Thread(target=self._work, name="reftrail-writer", daemon=True)
+        self._thread.start()
+        return self.run
+
+    def _warcinfo_fields(self) -> list[tuple[str, str]]:
+        settings = self.settings
+        assert self.run is not None
+        return [
+            ("software", software_name()),
+            ("operator", settings.get("REFTRAIL_OPERATOR") or ""),
+            ("robots", "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"),
+            ("http-header-user-agent", settings.get("USER_AGENT")),
+            ("isPartOf", f"reftrail-crawl-{self.run.uuid}"),
+            ("description", "reftrail archival crawl; see https://github.com/reftrail/reftrail"),
+        ]
+
+    # --- called from the reactor thread ---------------------------------------------------
+    def add_exchange(self, exchange: HttpExchange) -> None:
+        extract = (
+            self.extract_text and exchange.status == 200 and (exchange.mime or "") in HTML_TYPES
+        )
+        self._queue.put(_Exchange(exchange, extract))
+
+    def add_failure(self, failure: FailedFetch) -> None:
+        self._queue.put(failure)
+
+    def add_frontier(self, entries: list[crawls.PendingURL]) -> None:
+        if entries:
+            self._queue.put(list(entries))
+
+    def mark_done(self, url: str) -> None:
+        self._queue.put(url)
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize() + self.pool.backlog
+
+    # --- the writer thread ----------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < BATCH_SIZE:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(item is None for item in items)
+            if self.fatal is None:
+                try:
+                    self._process([item for item in items if item is not None])
+                except (StorageError, OSError) as exc:
+                    self._fail(exc)
+                except Exception as exc:  # the crawl must stop, not hang, on a bug here
+                    logger.exception("archive writer failed")
+                    self._fail(exc)
+            if stop:
+                return
+
+    def _process(self, items: list[Any]) -> None:
+        """Handle a batch: captures, failures and documents, then new URLs, then done marks.
+
+        The spider queues a page's links before marking it done, and a page's exchange comes
+        before both, so this order commits each page's record and links before its done mark.
+        """
+        assert self.recorder is not None and self.run is not None
+        exchanges = [item for item in items if isinstance(item, _Exchange)]
+        failures = [item for item in items if isinstance(item, FailedFetch)]
+        documents = [item for item in items if isinstance(item, _Document)]
+        new_urls = [entry for item in items if isinstance(item, list) for entry in item]
+        done = [item for item in items if isinstance(item, str)]
+        if exchanges:
+            self.recorder.record_exchanges([e.exchange for e in exchanges])
+            for item in exchanges:
+                if item.extract:
+                    self._extract(item.exchange)
+        self.recorder.record_failures(failures)
+        save_documents(self.archive, [(d.capture_id, d.url, d.fields) for d in documents])
+        crawls.add_frontier(self.archive, self.run.id, new_urls)
+        crawls.mark_done(self.archive, self.run.id, done)
+
+    def _extract(self, exchange: HttpExchange) -> None:
+        capture_id = exchange.capture_id
+        assert capture_id is not None
+
+        def done(fields: dict | None) -> None:
+            if fields is not None:
+                self._queue.put(_Document(capture_id, exchange.url, fields))
+
+        self.pool.submit(
+            exchange.body,
+            url=exchange.url,
+            content_type=exchange.header("Content-Type"),
+            content_encoding=exchange.header("Content-Encoding"),
+            on_done=done,
+        )
+
+    def _fail(self, exc: BaseException) -> None:
+        self.fatal = exc
+        logger.error("archive error, stopping the crawl: %s", exc)
+        from twisted.internet import reactor  # imported late: Scrapy picks the reactor
+
+        engine = self.crawler.engine
+        if engine is not None:
+            reactor.callFromThread(  # type: ignore[attr-defined]
+                lambda: deferred_from_coro(engine.close_spider_async(reason="archive_error"))
+            )
+
+    # --- closing --------------------------------------------------------------------------
+    async def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        # Draining the writer can take a moment: do it off the reactor thread.
+        await maybe_deferred_to_future(threads.deferToThread(self.close, reason))
+
+    def close(self, reason: str = "finished") -> None:
+        """Drain the queue, wait for extraction, store the crawl log, close the WARC."""
+        if self._closed or self.run is None or self.recorder is None or self._thread is None:
+            return
+        self._closed = True
+        self.pool.close()  # every extraction callback has queued its document by now
+        self._queue.put(None)
+        self._thread.join()
+        state = "done" if reason == "finished" and self.fatal is None else "interrupted"
+        if self.fatal is not None:
+            state = "failed"
+        try:
+            if self.fatal is None:
+                self.recorder.write_crawl_log()
+        except StorageError as exc:
+            self.fatal = exc
+            state = "failed"
+        finally:
+            self.recorder.close()
+        stats = {
+            k: v
+            for k, v in self.crawler.stats.get_stats().items()
+            if isinstance(v, int | float | str)
+        }
+        crawls.finish_crawl(
+            self.archive,
+            self.run.id,
+            state=state,
+            stats=stats,
+            log_tail=str(self.fatal) if self.fatal else None,
+        )
+        self.archive.close()
+        logger.info("crawl %s %s (%s)", self.run.uuid, state, reason)

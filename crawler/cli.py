@@ -1,0 +1,190 @@
+"""The ``reftrail`` command: the one place that wires crawler, storage and web app together.
+
+Exit codes, for every command: 0 done (404s and unreachable hosts are outcomes, not errors),
+1 the operation failed or found problems, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+
+from crawler.exceptions import UsageError
+from storage.exceptions import StorageError
+
+app = typer.Typer(
+    name="reftrail",
+    help="Archive a blog and everything it cites into standard WARC files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+ArchiveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--archive",
+        envvar="REFTRAIL_ARCHIVE",
+        help="Archive folder (reftrail.db + warcs/). Default ./archive.",
+        show_default=False,
+    ),
+]
+SettingOption = Annotated[
+    list[str] | None,
+    typer.Option("-s", "--set", help="Any Scrapy or REFTRAIL_ setting, as NAME=VALUE."),
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail(f"invalid URL {url!r}: give an http:// or https:// address", 2)
+    return url
+
+
+@app.command()
+def crawl(
+    urls: Annotated[list[str], typer.Argument(help="Seed URLs of the sites to archive.")],
+    archive: ArchiveOption = None,
+    depth: Annotated[int | None, typer.Option(help="Follow links at most N hops.")] = None,
+    max_pages: Annotated[int | None, typer.Option(help="Stop after N pages.")] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Follow only URLs matching REGEX (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Never follow URLs matching REGEX (repeatable).")
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option(help="Start over instead of resuming an unfinished crawl.")
+    ] = False,
+    settings: SettingOption = None,
+) -> None:
+    """Crawl sites into the archive: pages in scope, their requisites, robots.txt, errors."""
+    from crawler.config import build_settings
+    from crawler.crawl_runner import run_crawl
+
+    seeds = [check_url(u) for u in urls]
+    overrides: dict[str, object] = {}
+    try:
+        built = build_settings(settings or [])
+    except UsageError as exc:
+        raise fail(str(exc), 2) from exc
+    for pattern in [*(include or []), *(exclude or [])]:
+        _check_regex(pattern)
+    if archive is not None:
+        overrides["REFTRAIL_ARCHIVE"] = str(archive)
+    if depth is not None:
+        overrides["REFTRAIL_DEPTH"] = depth
+    if max_pages is not None:
+        overrides["REFTRAIL_MAX_PAGES"] = max_pages
+    if include:
+        overrides["REFTRAIL_INCLUDE"] = include
+    if exclude:
+        overrides["REFTRAIL_EXCLUDE"] = exclude
+    built.setdict(overrides, priority="cmdline")
+    _preflight(built.get("REFTRAIL_ARCHIVE"), built.get("REFTRAIL_DATABASE_URL"))
+    try:
+        outcome = run_crawl(built, seeds, fresh=fresh)
+    except StorageError as exc:
+        raise fail(str(exc)) from exc
+    _print_summary(outcome, built.get("REFTRAIL_ARCHIVE"))
+    if not outcome.ok:
+        raise fail(outcome.error or f"the crawl did not finish ({outcome.finish_reason})")
+
+
+def _check_regex(pattern: str) -> None:
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise fail(f"invalid regular expression {pattern!r}: {exc}", 2) from exc
+
+
+def _preflight(archive_dir: str | None, database_url: str | None) -> None:
+    """Open the archive before Scrapy starts, so a bad folder or database fails clearly."""
+    from storage.archive import Archive
+
+    try:
+        Archive.open(archive_dir, database_url=database_url or None).close()
+    except StorageError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _print_summary(outcome: object, archive_dir: str | None) -> None:
+    from crawler.extensions.progress import human_bytes
+
+    counts = outcome.summary  # type: ignore[attr-defined]
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(counts["failed_by_reason"].items()))
+    console.print(
+        f"[bold]crawl {outcome.finish_reason}[/]: {counts['fetched']} fetched "  # type: ignore[attr-defined]
+        f"({human_bytes(counts['bytes'])}, {counts['http_errors']} HTTP errors), "
+        f"{counts['failed']} failed{' (' + reasons + ')' if reasons else ''}; "
+        f"archive: {archive_dir}"
+    )
+
+
+@app.command()
+def verify(
+    archive: ArchiveOption = None,
+    repair: Annotated[
+        bool, typer.Option(help="Finish .open files left by a crash and index what is missing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Check every WARC record's digests and that every capture row matches its record."""
+    from storage.archive import Archive
+    from storage.verify import verify as run_verify
+
+    try:
+        with Archive.open(archive, create=False) as opened:
+            report = run_verify(opened, repair=repair)
+    except StorageError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        console.print(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reindex(archive: ArchiveOption = None) -> None:
+    """Rebuild the capture table from the WARC files alone."""
+    from storage.archive import Archive
+    from storage.reindex import reindex as run_reindex
+
+    try:
+        with Archive.open(archive, create=False) as opened:
+            report = run_reindex(opened)
+    except StorageError as exc:
+        raise fail(str(exc)) from exc
+    console.print(report.describe())
+
+
+def main() -> None:
+    logging.captureWarnings(True)
+    try:
+        app()
+    except UsageError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Read crawl settings: defaults, then ``REFTRAIL_*`` environment variables, then ``-s``.
+
+This is the one place settings are assembled, so the CLI, ``scrapy crawl`` and the tests see
+the same values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+
+from scrapy.settings import Settings
+
+from crawler.exceptions import UsageError
+
+ENV_PREFIX = "REFTRAIL_"
+
+
+def parse_assignment(text: str) -> tuple[str, str]:
+    """Split ``NAME=VALUE`` as given to ``-s``."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"-s expects NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def _coerce(value: str) -> object:
+    """Values from the command line or environment: JSON if it parses, else the string."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def build_settings(
+    overrides: Iterable[str] | Mapping[str, object] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Project settings with environment and command-line overrides applied."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    env = os.environ if environ is None else environ
+    for name, value in env.items():
+        if name.startswith(ENV_PREFIX) and name in settings:
+            settings.set(name, _coerce(value), priority="cmdline")
+    items = (
+        overrides.items() if isinstance(overrides, Mapping) else map(parse_assignment, overrides)
+    )
+    for name, value in items:
+        settings.set(name, _coerce(value) if isinstance(value, str) else value, priority="cmdline")
+    return settings

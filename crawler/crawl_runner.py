@@ -1,0 +1,59 @@
+"""Run one crawl in this process with Scrapy's CrawlerProcess and report how it ended.
+
+Scrapy's reactor cannot be restarted, so a process runs one crawl; the CLI and the scheduler
+call this once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.capture_service import SERVICE_ATTR
+from crawler.extensions.progress import summary
+from crawler.spiders.site import SiteSpider
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlOutcome:
+    """What the CLI reports: finish reason, counts, and the error that stopped it, if any."""
+
+    finish_reason: str
+    summary: dict[str, Any]
+    crawl_uuid: str | None
+    error: str | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.finish_reason == "finished"
+
+
+def run_crawl(
+    settings: Settings, seeds: list[str], *, fresh: bool = False, spider: type = SiteSpider
+) -> CrawlOutcome:
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(spider)
+    process.crawl(crawler, urls=seeds, fresh=fresh)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    service = getattr(crawler, SERVICE_ATTR, None)
+    error = None
+    if service is not None and service.fatal is not None:
+        error = str(service.fatal)
+    elif stats.get("log_count/CRITICAL"):
+        error = "the crawl hit a critical error (see the log above)"
+    run = service.run if service is not None else None
+    return CrawlOutcome(
+        finish_reason=str(stats.get("finish_reason", "unknown")),
+        summary=summary(stats),
+        crawl_uuid=run.uuid if run else None,
+        error=error,
+        stats=stats,
+    )

@@ -1,0 +1,59 @@
+"""Archive every response as the server sent it, and every fetch that failed.
+
+Placed at priority 950, closer to the downloader than HttpCompressionMiddleware (590) and
+RedirectMiddleware (600): ``process_response`` runs here first, so the body is still
+content-encoded and each hop of a redirect chain is seen (the redirect middleware then issues
+the next hop, which passes through here again). robots.txt and error pages come through too.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+
+from crawler.capture_service import CaptureService
+from crawler.exchanges import mark_started, to_exchange, to_failure
+
+logger = logging.getLogger(__name__)
+
+
+class WarcCaptureMiddleware:
+    """Downloader middleware handing exchanges to the crawl's :class:`CaptureService`."""
+
+    def __init__(self, crawler: Crawler, service: CaptureService) -> None:
+        self.crawler = crawler
+        self.service = service
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        return cls(crawler, CaptureService.for_crawler(crawler))
+
+    def process_request(self, request: Request) -> None:
+        mark_started(request)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if self.service.run is None:
+            return response  # the spider did not start an archive crawl (e.g. a bare spider)
+        exchange = to_exchange(request, response)
+        self.service.add_exchange(exchange)
+        assert self.stats is not None
+        self.stats.inc_value("reftrail/captures")
+        self.stats.inc_value("reftrail/bytes", len(response.body))
+        self.stats.inc_value(f"reftrail/status/{response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        if self.service.run is None or isinstance(exception, IgnoreRequest):
+            return None
+        failure = to_failure(request, exception)
+        self.service.add_failure(failure)
+        assert self.stats is not None
+        self.stats.inc_value("reftrail/failed")
+        self.stats.inc_value(f"reftrail/failed/{failure.error}")
+        logger.info("fetch failed (%s): %s %s", failure.error, request.url, failure.detail)
+        return None

@@ -1,0 +1,74 @@
+"""Which discovered URLs a site crawl follows: hosts, depth, page budget, patterns, traps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+# Paths deeper than this, or repeating a segment this often, are crawler traps (as in
+# Heritrix's TooManyPathSegments and MatchesRepeatedPathSegments rules).
+MAX_PATH_SEGMENTS = 20
+MAX_SEGMENT_REPEATS = 3
+MAX_URL_LENGTH = 2000
+
+
+def host_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def looks_like_trap(url: str) -> bool:
+    path = urlsplit(url).path
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > MAX_PATH_SEGMENTS or len(url) > MAX_URL_LENGTH:
+        return True
+    return any(segments.count(s) >= MAX_SEGMENT_REPEATS for s in set(segments))
+
+
+@dataclass
+class Scope:
+    """The rules of one crawl. ``depth`` and ``max_pages`` of 0 mean no limit."""
+
+    hosts: set[str]
+    depth: int = 0
+    max_pages: int = 0
+    include: list[re.Pattern[str]] = field(default_factory=list)
+    exclude: list[re.Pattern[str]] = field(default_factory=list)
+    requisites_any_host: bool = True
+
+    @classmethod
+    def for_seeds(
+        cls,
+        seeds: list[str],
+        *,
+        depth: int = 0,
+        max_pages: int = 0,
+        include: list[str] = (),
+        exclude: list[str] = (),
+        requisites_any_host: bool = True,
+    ) -> Scope:
+        return cls(
+            hosts={host_of(s) for s in seeds},
+            depth=depth,
+            max_pages=max_pages,
+            include=[re.compile(p) for p in include],
+            exclude=[re.compile(p) for p in exclude],
+            requisites_any_host=requisites_any_host,
+        )
+
+    def follows_page(self, url: str, depth: int) -> bool:
+        if self.depth and depth > self.depth:
+            return False
+        if host_of(url) not in self.hosts or looks_like_trap(url):
+            return False
+        if self.include and not any(p.search(url) for p in self.include):
+            return False
+        return not any(p.search(url) for p in self.exclude)
+
+    def fetches_requisite(self, url: str) -> bool:
+        if len(url) > MAX_URL_LENGTH:
+            return False
+        if any(p.search(url) for p in self.exclude):
+            return False
+        return self.requisites_any_host or host_of(url) in self.hosts

@@ -1,0 +1,166 @@
+"""The generic site crawl: seeds, links within scope, and every page's requisites.
+
+Run by ``reftrail crawl URL...`` or ``scrapy crawl site -a url=URL``. The frontier is kept in
+the archive's database, so a crawl killed at any moment resumes where it stopped: URLs already
+seen are filtered in a set before any Request is built (building Requests for links already
+seen costs more than the whole crawl on link-heavy pages).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.capture_service import CaptureService
+from crawler.links import html_links, stylesheet_links
+from crawler.scope import Scope
+from storage.crawls import PendingURL
+
+logger = logging.getLogger(__name__)
+
+PAGE, REQUISITE = "page", "requisite"
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [v for v in value.replace(",", " ").split() if v]
+    return [str(v) for v in value]
+
+
+class SiteSpider(scrapy.Spider):
+    """Crawl one or more sites within scope and archive everything fetched."""
+
+    name = "site"
+    crawl_kind = "site"
+
+    def __init__(
+        self, url: str | None = None, urls: Any = None, fresh: Any = False, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.seeds = _as_list(url) + _as_list(urls)
+        if not self.seeds:
+            raise ValueError(
+                "give the site to crawl: scrapy crawl site -a url=https://example.com/"
+            )
+        self.fresh = str(fresh).lower() in ("1", "true", "yes")
+        self.seen: set[str] = set()
+        self.pages_scheduled = 0
+
+    def _scope(self) -> Scope:
+        settings = self.crawler.settings
+        return Scope.for_seeds(
+            self.seeds,
+            depth=settings.getint("REFTRAIL_DEPTH"),
+            max_pages=settings.getint("REFTRAIL_MAX_PAGES"),
+            include=settings.getlist("REFTRAIL_INCLUDE"),
+            exclude=settings.getlist("REFTRAIL_EXCLUDE"),
+            requisites_any_host=settings.getbool("REFTRAIL_REQUISITES_ANY_HOST"),
+        )
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.scope = self._scope()
+        self.want_requisites = self.crawler.settings.getbool("REFTRAIL_REQUISITES")
+        self.service = CaptureService.for_crawler(self.crawler)
+        options = {
+            "depth": self.scope.depth,
+            "max_pages": self.scope.max_pages,
+            "include": [p.pattern for p in self.scope.include],
+            "exclude": [p.pattern for p in self.scope.exclude],
+        }
+        run = self.service.begin(
+            self.seeds, kind=self.crawl_kind, options=options, fresh=self.fresh
+        )
+        if run.resumed:
+            self.seen = run.seen
+            pending = run.pending
+            self.pages_scheduled = run.pages_done + sum(1 for p in pending if p.kind == PAGE)
+            logger.info(
+                "resuming crawl %s: %d URLs left, %d pages already done",
+                run.uuid,
+                len(pending),
+                run.pages_done,
+            )
+        else:
+            pending = [PendingURL(url, 0, PAGE) for url in dict.fromkeys(self.seeds)]
+            self.seen.update(p.url for p in pending)
+            self.pages_scheduled = len(pending)
+            self.service.add_frontier(pending)
+        for entry in pending:
+            yield self._request(entry, hops="")
+
+    def _request(self, entry: PendingURL, *, hops: str) -> scrapy.Request:
+        return scrapy.Request(
+            entry.url,
+            callback=self.parse,
+            errback=self.failed,
+            dont_filter=True,
+            priority=1 if entry.kind == REQUISITE else 0,
+            meta={
+                "reftrail_url": entry.url,
+                "reftrail_depth": entry.depth,
+                "reftrail_kind": entry.kind,
+                "reftrail_hops": hops,
+                "reftrail_via": entry.referrer,
+            },
+        )
+
+    def parse(self, response: Response) -> Iterator[scrapy.Request]:
+        meta = response.meta
+        depth = meta.get("reftrail_depth", 0)
+        hops = meta.get("reftrail_hops", "")
+        content_type = response.headers.get("Content-Type", b"").lower()
+        new: list[tuple[PendingURL, str]] = []
+        if isinstance(response, TextResponse) and content_type.startswith(HTML_TYPES):
+            links = html_links(response.selector, response.url)
+            if self.want_requisites:
+                new += self._requisites(links.requisites, response.url, depth, hops)
+            if meta.get("reftrail_kind") == PAGE:
+                new += self._pages(links.pages, response.url, depth, hops)
+        elif isinstance(response, TextResponse) and b"css" in content_type and self.want_requisites:
+            new += self._requisites(
+                stylesheet_links(response.text, response.url), response.url, depth, hops
+            )
+        self.service.add_frontier([entry for entry, _ in new])
+        self.service.mark_done(meta.get("reftrail_url", response.url))
+        for entry, entry_hops in new:
+            yield self._request(entry, hops=entry_hops)
+
+    def _pages(
+        self, urls: list[str], via: str, depth: int, hops: str
+    ) -> list[tuple[PendingURL, str]]:
+        found = []
+        next_depth = depth + 1
+        for url in urls:
+            if url in self.seen:
+                continue
+            if self.scope.max_pages and self.pages_scheduled >= self.scope.max_pages:
+                break
+            if not self.scope.follows_page(url, next_depth):
+                continue
+            self.seen.add(url)
+            self.pages_scheduled += 1
+            found.append((PendingURL(url, next_depth, PAGE, via), hops + "L"))
+        return found
+
+    def _requisites(
+        self, urls: list[str], via: str, depth: int, hops: str
+    ) -> list[tuple[PendingURL, str]]:
+        found = []
+        for url in urls:
+            if url in self.seen or not self.scope.fetches_requisite(url):
+                continue
+            self.seen.add(url)
+            found.append((PendingURL(url, depth, REQUISITE, via), hops + "E"))
+        return found
+
+    def failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.service.mark_done(request.meta.get("reftrail_url", request.url))

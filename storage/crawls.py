@@ -1,0 +1,165 @@
+"""Crawl runs and their frontier: start, find an unfinished run to resume, finish.
+
+The frontier lives in the database (not in Scrapy's JOBDIR, which a SIGKILL can corrupt):
+every URL a crawl decides to fetch is a row, marked done once its page has been archived and
+its links recorded. Resuming a crawl reloads what is not done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from storage.archive import Archive
+from storage.models import Crawl, FrontierEntry
+from storage.timeutil import utcnow
+
+
+def seeds_key(seeds: list[str], kind: str) -> str:
+    return json.dumps({"kind": kind, "seeds": sorted(seeds)}, sort_keys=True)
+
+
+@dataclass(slots=True)
+class PendingURL:
+    url: str
+    depth: int
+    kind: str
+    referrer: str | None = None
+
+
+@dataclass(slots=True)
+class CrawlRun:
+    """A crawl as the crawler needs it: ids, and on resume what is left to do."""
+
+    id: int
+    uuid: str
+    resumed: bool
+    pending: list[PendingURL] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+    pages_done: int = 0
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def begin_crawl(
+    archive: Archive,
+    seeds: list[str],
+    *,
+    kind: str = "site",
+    options: dict | None = None,
+    fresh: bool = False,
+    now: datetime | None = None,
+) -> CrawlRun:
+    """Resume the newest unfinished crawl of the same seeds, or start a new one."""
+    key = seeds_key(seeds, kind)
+    with archive.session() as session, session.begin():
+        unfinished = None
+        if not fresh:
+            unfinished = session.scalars(
+                select(Crawl)
+                .where(Crawl.seeds_key == key, Crawl.state.in_(("running", "interrupted")))
+                .order_by(Crawl.id.desc())
+            ).first()
+        if unfinished is not None and _pid_alive(unfinished.pid):
+            unfinished = None  # another live process owns it; start our own
+        if unfinished is not None:
+            unfinished.state = "running"
+            unfinished.pid = os.getpid()
+            rows = session.execute(
+                select(
+                    FrontierEntry.url,
+                    FrontierEntry.depth,
+                    FrontierEntry.kind,
+                    FrontierEntry.referrer,
+                    FrontierEntry.done,
+                ).where(FrontierEntry.crawl_id == unfinished.id)
+            ).all()
+            run = CrawlRun(unfinished.id, unfinished.uuid, resumed=True)
+            for url, depth, entry_kind, referrer, done in rows:
+                run.seen.add(url)
+                if not done:
+                    run.pending.append(PendingURL(url, depth, entry_kind, referrer))
+                elif entry_kind == "page":
+                    run.pages_done += 1
+            return run
+        crawl = Crawl(
+            uuid=str(uuid.uuid4()),
+            kind=kind,
+            seeds=list(seeds),
+            seeds_key=key,
+            options=options or {},
+            state="running",
+            started_at=now or utcnow(),
+            pid=os.getpid(),
+            stats={},
+        )
+        session.add(crawl)
+        session.flush()
+        return CrawlRun(crawl.id, crawl.uuid, resumed=False)
+
+
+def add_frontier(archive: Archive, crawl_id: int, entries: list[PendingURL]) -> None:
+    """Record URLs to fetch; the caller has already filtered out ones it has seen."""
+    if not entries:
+        return
+    rows = [
+        {
+            "crawl_id": crawl_id,
+            "url": e.url,
+            "depth": e.depth,
+            "kind": e.kind,
+            "referrer": e.referrer,
+            "done": False,
+        }
+        for e in entries
+    ]
+    with archive.session() as session, session.begin():
+        session.execute(insert(FrontierEntry), rows)
+
+
+def mark_done(archive: Archive, crawl_id: int, urls: list[str]) -> None:
+    if not urls:
+        return
+    with archive.session() as session, session.begin():
+        for start in range(0, len(urls), 500):
+            session.execute(
+                update(FrontierEntry)
+                .where(
+                    FrontierEntry.crawl_id == crawl_id,
+                    FrontierEntry.url.in_(urls[start : start + 500]),
+                )
+                .values(done=True)
+            )
+
+
+def finish_crawl(
+    archive: Archive,
+    crawl_id: int,
+    *,
+    state: str,
+    stats: dict | None = None,
+    log_tail: str | None = None,
+) -> None:
+    with archive.session() as session, session.begin():
+        crawl = session.get(Crawl, crawl_id)
+        if crawl is None:
+            return
+        crawl.state = state
+        crawl.ended_at = utcnow()
+        crawl.stats = stats or {}
+        crawl.log_tail = log_tail

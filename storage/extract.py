@@ -1,0 +1,67 @@
+"""Text and metadata from an archived HTML payload, with trafilatura.
+
+Runs in worker processes during a crawl (see ``crawler/extraction.py``), so it takes and
+returns plain picklable values. The payload arrives as stored: still content-encoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import zlib
+
+import brotli
+import trafilatura
+from w3lib.encoding import html_to_unicode
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+
+def decode_content(body: bytes, content_encoding: str | None) -> bytes:
+    """Undo gzip/deflate/br content coding (in the order the server applied them)."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding in ("gzip", "x-gzip"):
+            body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        elif coding == "deflate":
+            try:
+                body = zlib.decompress(body)
+            except zlib.error:
+                body = zlib.decompress(body, -zlib.MAX_WBITS)
+        elif coding == "br":
+            body = brotli.decompress(body)
+        elif coding != "identity":
+            raise ValueError(f"unknown content coding {coding!r}")
+    return body
+
+
+def html_text(body: bytes, content_type: str | None) -> str:
+    """Decode HTML bytes by the header charset, the meta charset, else detection."""
+    _, text = html_to_unicode(content_type or "", body)
+    return text
+
+
+def extract_document(
+    body: bytes, *, url: str, content_type: str | None, content_encoding: str | None
+) -> dict[str, str | None] | None:
+    """Title, author, date, site name, language and main text of an HTML page, or None."""
+    try:
+        html = html_text(decode_content(body, content_encoding), content_type)
+    except (OSError, ValueError, zlib.error, brotli.error) as exc:
+        logger.warning("cannot decode %s for extraction: %s", url, exc)
+        return None
+    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, as_dict=True)
+    if not result:
+        return None
+    text = result.get("text") or ""
+    return {
+        "title": result.get("title"),
+        "author": result.get("author"),
+        "published": result.get("date"),
+        "sitename": result.get("sitename"),
+        "language": result.get("language"),
+        "text": text,
+        "fingerprint": hashlib.sha1(text.encode("utf-8")).hexdigest() if text else None,
+    }
