@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from datetime import datetime
+from html import escape
 from urllib.parse import quote
 
 from crawler.fakeweb.assets import png_response, static
@@ -217,7 +218,8 @@ class DemoBlogSite(Site):
         slug = post.path.rsplit("/", 1)[-1].removesuffix(".html")
         paragraphs = "".join(f"<p>{p}</p>" for p in post.paragraphs)
         refs = "".join(
-            f'<li>{esc(text)} <a href="{url}">{esc(url)}</a></li>' for text, url in post.references
+            f'<li>{escape(text, quote=False)} <a href="{url}">{esc(url)}</a></li>'
+            for text, url in post.references
         )
         image = (
             f"<div class='separator'><a href='https://{STATIC_HOST}/img/posts/{slug}.png'>"

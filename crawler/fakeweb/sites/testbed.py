@@ -200,7 +200,7 @@ class TestbedSite(NewsSite):
 
     def charset_none(self, request: Request) -> Response:
         page = (
-            "<!DOCTYPE html><html><head><title>No charset anywhere</title></head><body>"
+            "<!DOCTYPE html><html><head><title>No encoding declared</title></head><body>"
             f"<p>{CP1252_TEXT}</p></body></html>"
         )
         return Response(200, [("Content-Type", "text/html")], page.encode("utf-8"))
