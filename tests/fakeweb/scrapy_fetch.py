@@ -2,11 +2,14 @@
 
 Run as a subprocess by tests/test_fakeweb.py: ``python scrapy_fetch.py URL...``. Prints one
 line per URL: ``STATUS <code> <url> <proxy>`` or ``ERROR <exception> <url>``. Uses its own
-minimal settings, not crawler.settings, so it tests the fake web and Scrapy alone.
+minimal settings, not crawler.settings, so it tests the fake web and Scrapy alone; a JSON
+object in ``FETCH_EXTRA_SETTINGS`` adds settings (e.g. the crawler's resolver and host map).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import AsyncIterator
 
@@ -46,6 +49,7 @@ def main(urls: list[str]) -> None:
             "RETRY_ENABLED": False,
             "DOWNLOAD_TIMEOUT": 10,
             "LOG_LEVEL": "WARNING",
+            **json.loads(os.environ.get("FETCH_EXTRA_SETTINGS", "{}")),
         }
     )
     process.crawl(FetchSpider, urls=urls)
