@@ -245,10 +245,14 @@ def test_keep_alive_serves_two_requests_on_one_connection(web: FakeWeb, scheme: 
     first_url = web.url("home", scheme=scheme)
     with ProxyConnection(web.proxy_url, first_url) as conn:
         first = conn.request(first_url)
+        head = conn.request(web.url("article", scheme=scheme), method="HEAD")
         second = conn.request(web.url("chunked", scheme=scheme))
-        third = conn.request(web.url("gone", scheme=scheme))
-    assert (first.status, second.status, third.status) == (200, 200, 410)
+        third = conn.request(web.url("gone", scheme=scheme), headers={"Connection": "close"})
+        assert conn.file.read() == b""  # closed as asked, after the whole response
+    assert (first.status, head.status, second.status, third.status) == (200, 200, 200, 410)
     assert first.header("connection") == "keep-alive"
+    assert int(head.header("content-length")) > 1000 and head.body == b""
+    assert third.header("connection") == "close" and third.body.endswith(b"</html>")
 
 
 def test_many_concurrent_requests(web: FakeWeb) -> None:

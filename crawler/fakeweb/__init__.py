@@ -7,8 +7,9 @@ shared corpus of real pages at their original URLs. Start it with :class:`FakeWe
 
 from __future__ import annotations
 
+from crawler.fakeweb.exceptions import FakeWebError
 from crawler.fakeweb.http import Request, Response
 from crawler.fakeweb.site import Site
 from crawler.fakeweb.web import FakeWeb, find_corpus_dir
 
-__all__ = ["FakeWeb", "Request", "Response", "Site", "find_corpus_dir"]
+__all__ = ["FakeWeb", "FakeWebError", "Request", "Response", "Site", "find_corpus_dir"]

@@ -11,7 +11,7 @@ import struct
 import zlib
 from functools import cache
 
-from crawler.fakeweb.http import Request, Response, content
+from crawler.fakeweb.http import Response, content
 
 
 @cache
@@ -52,12 +52,3 @@ def static(body: str | bytes, content_type: str) -> Response:
     response = content(data, content_type)
     response.headers.append(("Cache-Control", "public, max-age=86400"))
     return response
-
-
-def serve_png(width: int, height: int, rgb: tuple[int, int, int]):
-    """A route handler serving one image."""
-
-    def handler(request: Request) -> Response:
-        return png_response(width, height, rgb)
-
-    return handler

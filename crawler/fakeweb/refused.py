@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import socket
 
+from crawler.fakeweb.exceptions import NoRefusingAddress
+
 CANDIDATES = tuple(f"127.87.{third}.{fourth}" for third in (0, 1) for fourth in range(2, 12))
 PORTS = (80, 443)
-
-
-class NoRefusingAddress(RuntimeError):
-    """Raised by :func:`refusing_address` when every candidate address accepts connections."""
 
 
 def refuses(address: str, port: int, *, timeout: float = 1.0) -> bool:

@@ -21,6 +21,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
+from crawler.fakeweb.exceptions import BadRequest
 from crawler.fakeweb.http import Request, Response, html, http_date
 from crawler.fakeweb.tls import CertificateAuthority
 
@@ -30,10 +31,6 @@ MAX_HEAD = 64 * 1024
 IDLE_TIMEOUT = 60.0  # seconds a kept-alive connection may sit idle between requests
 
 Dispatch = Callable[[Request], Response]
-
-
-class BadRequest(Exception):
-    """Raised by the parser on a request it cannot read; the connection gets a 400."""
 
 
 class ProxyServer:
@@ -214,12 +211,9 @@ class ProxyServer:
         body = response.body
         headers = list(response.headers)
         names = {name.lower() for name, _ in headers}
-        streamed = not isinstance(body, bytes)
-        chunked = False
-        if not streamed:
+        if isinstance(body, bytes):
             headers.append(("Content-Length", str(len(body))))
         elif "content-length" not in names:
-            chunked = True
             headers.append(("Transfer-Encoding", "chunked"))
         if "date" not in names:
             headers.insert(0, ("Date", http_date()))
@@ -229,13 +223,14 @@ class ProxyServer:
         lines = [f"HTTP/1.1 {response.status} {response.reason}"]
         lines += [f"{name}: {value}" for name, value in headers]
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        if method == "HEAD" or response.status in (204, 304):
-            if streamed:
-                await _close_iterator(body)
-        elif not streamed:
-            writer.write(body)
+        bodiless = method == "HEAD" or response.status in (204, 304)
+        if isinstance(body, bytes):
+            if not bodiless:
+                writer.write(body)
+        elif bodiless:
+            await _close_iterator(body)
         else:
-            await _stream(writer, body, chunked=chunked)
+            await _stream(writer, body, chunked="content-length" not in names)
         await writer.drain()
         return keep_alive
 
@@ -265,7 +260,7 @@ def _parse_head(head: bytes) -> tuple[str, str, str, dict[str, str]]:
 
 async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
             if size == 0:

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from crawler.fakeweb.exceptions import SiteConflict
 from crawler.fakeweb.http import Request, Response, html
 from crawler.fakeweb.refused import refusing_address
 from crawler.fakeweb.server import ProxyServer
@@ -56,11 +57,11 @@ class FakeWeb:
         for site in self.sites:
             for host in site.hosts:
                 if host in self._by_host:
-                    raise ValueError(f"two sites serve {host}")
+                    raise SiteConflict(f"two sites serve {host}")
                 self._by_host[host] = site
             for name, url in site.names.items():
                 if name in self._names:
-                    raise ValueError(f"two sites name a resource {name!r}")
+                    raise SiteConflict(f"two sites name a resource {name!r}")
                 self._names[name] = url
         self.hosts: list[str] = sorted(self._by_host)
         self.refused_hosts: list[str] = sorted({h for s in self.sites for h in s.refused_hosts})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from crawler.fakeweb.assets import font, png_response, static
 from crawler.fakeweb.http import Request, Response, html
-from crawler.fakeweb.site import Site
+from crawler.fakeweb.site import Handler, Site
 
 LAZY_PLACEHOLDER = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 
@@ -244,7 +244,7 @@ class NewsSite(Site):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _article_handler(self, article: Article):
+    def _article_handler(self, article: Article) -> Handler:
         def handler(request: Request) -> Response:
             return html(self.article_page(article))
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 import brotli
 
 from crawler.fakeweb.http import Request, Response, html, redirect
+from crawler.fakeweb.site import Handler
 from crawler.fakeweb.sites.news import NewsSite, Outlet, esc
 from crawler.fakeweb.sites.news_content import FERRY, RIVER_WALK
 
@@ -151,7 +152,7 @@ class TestbedSite(NewsSite):
 
     # --- encodings and framing ------------------------------------------------------------------
 
-    def encoded(self, coding: str):
+    def encoded(self, coding: str) -> Handler:
         page = ENCODED_PAGE.format(coding=coding, filler=FILLER).encode("utf-8")
         compress = {
             "gzip": lambda data: gzip.compress(data, mtime=0),
