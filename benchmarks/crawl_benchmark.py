@@ -148,6 +148,13 @@ def command(name: str, url: str, work: Path, reftrail_cmd: str) -> list[str]:
     return shlex.split(reftrail_cmd.format(url=url, archive=work / "archive"))
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all CPUs have spent busy since boot (from /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def run_one(name: str, port: int, work: Path, args: argparse.Namespace) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}/"
     cmd = command(name, url, work, args.reftrail_cmd)
@@ -163,7 +170,9 @@ def run_one(name: str, port: int, work: Path, args: argparse.Namespace) -> dict[
         str(args.timeout),
         "--",
     ]
+    busy_before = machine_busy_seconds()
     subprocess.run(wrapper + cmd, cwd=REPO, env=child_env(), check=False)
+    busy = machine_busy_seconds() - busy_before
     served = control(port, "reset")
     measured = json.loads(out.read_text())
     text = log.read_text(errors="replace")
@@ -173,6 +182,9 @@ def run_one(name: str, port: int, work: Path, args: argparse.Namespace) -> dict[
         **measured,
         "server": served,
         "pages": served["ok"],
+        "other_cpu_seconds": round(
+            max(0.0, busy - measured["cpu_seconds"] - served["server_cpu_seconds"]), 1
+        ),
         "tool_reported_pages": tool_pages(name, text, work),
         "pages_per_second": round(served["ok"] / wall, 1) if wall else 0.0,
         "active_pages_per_second": round(served["ok"] / served["active_seconds"], 1)
@@ -183,7 +195,9 @@ def run_one(name: str, port: int, work: Path, args: argparse.Namespace) -> dict[
         result["warc"] = count_warcs(work)
     failed = measured["returncode"] != 0 and not (name == "wget" and measured["returncode"] == 8)
     if failed or measured["timed_out"] or served["ok"] == 0:
-        tail = " | ".join(line.strip() for line in text.strip().splitlines()[-6:])
+        lines = [line.strip() for line in text.strip().splitlines()]
+        errors = [ln for ln in lines[-60:] if re.search(r"error|exception|traceback", ln, re.I)]
+        tail = " | ".join(dict.fromkeys(errors[-3:] or lines[-6:]))
         result["failed"] = (
             f"exit {measured['returncode']}{' (timeout)' if measured['timed_out'] else ''}: {tail}"
         )
@@ -217,7 +231,7 @@ def machine() -> dict[str, Any]:
 
 def verdict(ratio: float | None) -> str:
     if ratio is None:
-        return "n/a (reftrail failed)"
+        return "n/a (reftrail fetched nothing)"
     if ratio >= GOAL:
         return f"meets goal (>= {GOAL}x)"
     return f"DEFECT (< {DEFECT}x)" if ratio < DEFECT else f"below goal ({DEFECT}x..{GOAL}x)"
@@ -232,6 +246,7 @@ COLUMNS = [  # header, width, format, value
     ("CPU s", 7, ".1f", lambda r: r["cpu_seconds"]),
     ("RSS MB", 8, ".0f", lambda r: r["peak_rss_mb"]),
     ("tree MB", 8, ".0f", lambda r: r["peak_tree_rss_mb"]),
+    ("other CPU", 10, ".1f", lambda r: r["other_cpu_seconds"]),
     ("srv CPU%", 9, ".0f", lambda r: 100 * r["server"]["server_cpu_seconds"] / r["wall_seconds"]),
 ]
 
@@ -285,21 +300,21 @@ def main() -> None:
         report["server_ceiling"] = server_ceiling(info["port"], paths)
         report["runs"] = {}
         root = Path(tempfile.mkdtemp(prefix="reftrail-bench-"))
-        for name in names:
-            tries = []
-            for i in range(args.repeat):
+        tries: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for i in range(args.repeat):  # round-robin, so passing load hits every crawler alike
+            for name in names:
+                if tries[name] and "failed" in tries[name][-1]:
+                    continue  # a failing command fails again: report it once
                 work = root / f"{name}-{i + 1}"
                 work.mkdir()
                 print(f"running {name} ({i + 1}/{args.repeat}) ...", file=sys.stderr, flush=True)
-                tries.append(run_one(name, info["port"], work, args))
+                tries[name].append(run_one(name, info["port"], work, args))
                 if not args.keep:
                     shutil.rmtree(work, ignore_errors=True)
-                if "failed" in tries[-1]:
-                    break  # a failing command fails again: report it once
-            tries.sort(key=lambda r: r["pages_per_second"])
-            median = tries[len(tries) // 2]
-            report["runs"][name] = median | {
-                "all_pages_per_second": [r["pages_per_second"] for r in tries]
+        for name, runs in tries.items():
+            runs.sort(key=lambda r: r["pages_per_second"])
+            report["runs"][name] = runs[len(runs) // 2] | {
+                "all_pages_per_second": [r["pages_per_second"] for r in runs]
             }
         if args.keep:
             print(f"kept {root}", file=sys.stderr)
@@ -312,11 +327,13 @@ def main() -> None:
     if "bare" in runs and "reftrail" in runs:
         bare, ref = runs["bare"], runs["reftrail"]
         for key, field in (("", "pages_per_second"), ("_active", "active_pages_per_second")):
-            ok = "failed" not in ref and bare[field]
+            ok = ref["pages"] and bare[field]
             report[f"ratio{key}_reftrail_to_bare"] = (
                 round(ref[field] / bare[field], 2) if ok else None
             )
         report["verdict"] = verdict(report["ratio_reftrail_to_bare"])
+        if "failed" in ref:
+            report["verdict"] += "; reftrail exited with an error (see its note)"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print_table(report)
