@@ -28,6 +28,12 @@ from storage.warc.writer import RecordLocation, WarcFileWriter
 logger = logging.getLogger(__name__)
 
 
+def to_millis(value: datetime) -> datetime:
+    """Drop sub-millisecond digits: WARC-Date and the crawl log keep milliseconds, so the row
+    holds the same instant the WARC does and ``reindex`` reproduces it exactly."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 def surt_key(url: str) -> str:
     """SURT form of a URL (the sort key of CDX indexes); falls back to the URL itself."""
     try:
@@ -164,7 +170,7 @@ class CaptureRecorder:
             "url": exchange.url,
             "surt": surt_key(exchange.url),
             "method": exchange.method,
-            "fetched_at": exchange.fetched_at,
+            "fetched_at": to_millis(exchange.fetched_at),
             "status": exchange.status,
             "mime": exchange.mime,
             "length": len(exchange.body),
@@ -192,7 +198,7 @@ class CaptureRecorder:
                 "url": f.url,
                 "surt": surt_key(f.url),
                 "method": f.method,
-                "fetched_at": f.fetched_at,
+                "fetched_at": to_millis(f.fetched_at),
                 "error": f.error,
                 "error_detail": f.detail,
                 "duration_ms": f.duration_ms,
