@@ -52,6 +52,7 @@ from storage.timeutil import as_utc, parse_warc_date
 from storage.warc.repair import (
     ReadProblem,
     RecordInfo,
+    WriterStatus,
     final_name,
     iter_file,
     scan_members,
@@ -287,13 +288,13 @@ class _Staged:
     crawls: _Crawls
 
 
-def _live_writers(paths: list[Path]) -> dict[Path, str]:
+def _live_writers(paths: list[Path]) -> dict[Path, WriterStatus]:
     live = {}
     for path in paths:
         if path.name.endswith(OPEN_SUFFIX):
             status = writer_status(path)
             if status.live:
-                live[path] = status.reason
+                live[path] = status
     return live
 
 
@@ -319,9 +320,16 @@ def _stage(
             connection.execute(insert(stage), batch)
             batch.clear()
 
+    names: set[str] = set()
     for path in paths:
         name = final_name(path)
-        connection.execute(insert(files), {"name": name})
+        if name in names:
+            report.problems.append(
+                f"{path.name} and {name} both exist; indexed both, keep the complete one"
+            )
+        else:
+            names.add(name)
+            connection.execute(insert(files), {"name": name})
         report.files += 1
         scan = scan_members(path) if path.name.endswith(OPEN_SUFFIX) else None
         group = _Group()
@@ -465,10 +473,15 @@ def reindex(archive: Archive, *, progress: Progress | None = None) -> ReindexRep
     paths = warc_paths(archive.warc_dir)
     live = _live_writers(paths)
     if live:
-        path, reason = next(iter(live.items()))
+        path, status = next(iter(live.items()))
+        hint = (
+            "if no crawl runs there any more, finish the file with verify's repair "
+            "(force, since its host cannot be checked from here) first"
+            if status.foreign
+            else "stop the crawl (or let it finish) and run reindex again"
+        )
         raise ArchiveError(
-            f"cannot reindex while a crawl is writing {path.name} ({reason}); "
-            "stop the crawl (or let it finish) and run reindex again"
+            f"cannot reindex while a crawl may be writing {path.name} ({status.reason}); {hint}"
         )
     with archive.engine.begin() as connection:
         staged = _stage(connection, archive, report, paths, progress)

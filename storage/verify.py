@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from storage.archive import Archive
+from storage.exceptions import ArchiveError
 from storage.models import Capture
 from storage.reindex import index_missing
 from storage.warc.repair import (
@@ -148,8 +149,11 @@ def verify(
 
 
 def _finish(path: Path, report: VerifyReport) -> Path | None:
-    scan = scan_members(path)
-    finished = finish_open_file(path, scan)
+    try:
+        finished = finish_open_file(path, scan_members(path))
+    except (ArchiveError, OSError) as exc:
+        report.problems.append(f"could not finish {path.name}: {exc}")
+        return path if path.exists() else None
     if finished.path is None:
         report.repaired.append(
             f"{path.name} held no complete record; its {finished.tail_bytes} bytes were moved "

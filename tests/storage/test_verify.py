@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
+from storage.exceptions import ArchiveError
 from storage.models import Capture
 from storage.reindex import reindex
 from storage.verify import MAX_ROWS_LISTED, verify
@@ -236,7 +237,7 @@ def test_an_open_file_a_live_crawl_is_writing_is_left_alone(archive):
         assert any("left alone" in n and "still writing" in n for n in report.notes)
         assert any("not re-indexed" in n for n in report.notes)
         assert report.rows_checked == 4
-        with pytest.raises(Exception, match="cannot reindex while a crawl is writing"):
+        with pytest.raises(ArchiveError, match="cannot reindex while a crawl may be writing"):
             reindex(archive)
     finally:
         rec.close()
@@ -282,3 +283,16 @@ def test_an_open_file_from_another_host_needs_force(archive, dead_pid):
     assert (archive.warc_dir / name).exists()
     assert forced.repaired
     assert (archive.warc_dir / (name + ".damaged-tail")).exists()
+
+
+def test_an_empty_archive_verifies(archive):
+    report = verify(archive, repair=True)
+    assert report.ok and (report.files, report.records, report.rows_checked) == (0, 0, 0)
+
+
+def test_progress_reaches_the_total(archive):
+    build_archive(archive)
+    seen: list[tuple[int, int]] = []
+    verify(archive, progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) == len(warc_files(archive.warc_dir))
+    assert seen[-1][0] == seen[-1][1] == sum(f.stat().st_size for f in warc_files(archive.warc_dir))
