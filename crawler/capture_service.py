@@ -28,12 +28,13 @@ from storage.captures import CaptureRecorder
 from storage.documents import save_documents
 from storage.exceptions import StorageError
 from storage.exchange import FailedFetch, HttpExchange
-from storage.extract import HTML_TYPES
 from storage.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+# Extraction runs on these types only (kept here: importing storage.extract loads trafilatura).
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
 SERVICE_ATTR = "_reftrail_capture_service"
 
 
@@ -102,6 +103,7 @@ class CaptureService:
             self.archive.warc_dir,
             prefix=self.settings.get("REFTRAIL_WARC_PREFIX"),
             max_size=self.settings.getint("REFTRAIL_WARC_MAX_SIZE"),
+            gzip_level=self.settings.getint("REFTRAIL_WARC_GZIP_LEVEL"),
             info_fields=self._warcinfo_fields(),
         )
         self.recorder = CaptureRecorder(
@@ -158,14 +160,18 @@ class CaptureService:
                 except queue.Empty:
                     break
             stop = any(item is None for item in items)
+            barriers = [item for item in items if isinstance(item, threading.Event)]
+            work = [item for item in items if item is not None and item not in barriers]
             if self.fatal is None:
                 try:
-                    self._process([item for item in items if item is not None])
+                    self._process(work)
                 except (StorageError, OSError) as exc:
                     self._fail(exc)
                 except Exception as exc:  # the crawl must stop, not hang, on a bug here
                     logger.exception("archive writer failed")
                     self._fail(exc)
+            for barrier in barriers:
+                barrier.set()
             if stop:
                 return
 
@@ -228,7 +234,12 @@ class CaptureService:
         if self._closed or self.run is None or self.recorder is None or self._thread is None:
             return
         self._closed = True
-        self.pool.close()  # every extraction callback has queued its document by now
+        drained = threading.Event()
+        self._queue.put(drained)  # every exchange queued so far is written and submitted
+        while not drained.wait(1.0):
+            if not self._thread.is_alive():
+                break
+        self.pool.close()  # waits for extraction; callbacks queue their documents
         self._queue.put(None)
         self._thread.join()
         state = "done" if reason == "finished" and self.fatal is None else "interrupted"

@@ -18,6 +18,14 @@ from storage.extract import extract_document
 logger = logging.getLogger(__name__)
 
 
+def _lower_priority() -> None:
+    """Workers yield the CPU to the crawl: a backlog of text to extract may wait, fetching not."""
+    try:
+        os.nice(10)
+    except OSError:
+        logger.debug("could not lower the extraction workers' priority")
+
+
 def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
@@ -33,7 +41,9 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_lower_priority
+            )
         return self._executor
 
     def submit(

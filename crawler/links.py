@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -37,11 +37,25 @@ class PageLinks:
     requisites: list[str] = field(default_factory=list)
 
 
-def _absolute(base: str, value: str) -> str | None:
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].split('?', 1)[0].split('#', 1)[0]}"
+
+
+def _absolute(base: str, value: str, origin: str) -> str | None:
+    """Absolute URL without fragment, or None for links that are not http(s).
+
+    Most links on a page are absolute or root-relative; those skip ``urljoin`` (the costly
+    part of link extraction) unless they hold dot-segments only ``urljoin`` resolves.
+    """
     value = value.strip()
-    if not value or value.lower().startswith(SKIP_SCHEMES):
+    if value.startswith(("http://", "https://")):
+        return value.partition("#")[0]
+    if value.startswith("/") and not value.startswith("//") and "/." not in value:
+        return origin + value.partition("#")[0]
+    if not value or value[:11].lower().startswith(SKIP_SCHEMES):
         return None
-    url = urldefrag(urljoin(base, value))[0]
+    url = urljoin(base, value).partition("#")[0]
     return url if url.startswith(("http://", "https://")) else None
 
 
@@ -70,15 +84,17 @@ def html_links(selector: Selector, base_url: str) -> PageLinks:
     """Links and requisites of an HTML page (honours ``<base href>``)."""
     base_href = selector.xpath("//base/@href").get()
     base = urljoin(base_url, base_href) if base_href else base_url
-    pages = [_absolute(base, href) for href in selector.xpath("//a/@href | //area/@href").getall()]
-    requisites = [_absolute(base, src) for src in selector.xpath(REQUISITE_XPATH).getall()]
+    origin = _origin(base)
+    pages = [_absolute(base, href, origin) for href in selector.xpath("//a/@href").getall()]
+    pages += [_absolute(base, href, origin) for href in selector.xpath("//area/@href").getall()]
+    requisites = [_absolute(base, src, origin) for src in selector.xpath(REQUISITE_XPATH).getall()]
     for srcset in selector.xpath(SRCSET_XPATH).getall():
-        requisites += [_absolute(base, u) for u in srcset_urls(srcset)]
-    inline_css = selector.xpath("//style/text() | //@style").getall()
-    for css in inline_css:
-        requisites += [_absolute(base, u) for u in css_urls(css)]
+        requisites += [_absolute(base, u, origin) for u in srcset_urls(srcset)]
+    for css in selector.xpath("//style/text() | //@style").getall():
+        requisites += [_absolute(base, u, origin) for u in css_urls(css)]
     return PageLinks(pages=_unique(pages), requisites=_unique(requisites))
 
 
 def stylesheet_links(text: str, base_url: str) -> list[str]:
-    return _unique([_absolute(base_url, u) for u in css_urls(text)])
+    origin = _origin(base_url)
+    return _unique([_absolute(base_url, u, origin) for u in css_urls(text)])

@@ -20,6 +20,9 @@ REFTRAIL_DATABASE_URL = ""
 REFTRAIL_WARC_PREFIX = "reftrail"
 # A WARC file is closed and a new one opened once it grows past this many bytes.
 REFTRAIL_WARC_MAX_SIZE = 1_000_000_000
+# gzip level of each WARC record (1 fastest .. 9 smallest): 3 costs half of level 6 for
+# files ~6% larger (measured on news pages, see benchmarks/README.md).
+REFTRAIL_WARC_GZIP_LEVEL = 3
 # Named in the warcinfo record: who ran the crawl (a name, an email or a URL).
 REFTRAIL_OPERATOR = ""
 # Extract text with trafilatura from every HTML capture (in worker processes).
@@ -80,6 +83,13 @@ DNS_TIMEOUT = 20
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
+}
+# The site spider tracks depth, URL length and the referrer itself, in the frontier; Scrapy's
+# generic versions would re-examine every request a page yields.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,

@@ -103,6 +103,7 @@ class SiteSpider(scrapy.Spider):
             errback=self.failed,
             dont_filter=True,
             priority=1 if entry.kind == REQUISITE else 0,
+            headers={"Referer": entry.referrer} if entry.referrer else None,
             meta={
                 "reftrail_url": entry.url,
                 "reftrail_depth": entry.depth,

@@ -9,9 +9,11 @@ the file is cut back to the last complete group so it never ends in half a recor
 from __future__ import annotations
 
 import errno
+import io
 import logging
 import os
 import socket
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +62,7 @@ class WarcFileWriter:
         clock: Callable[[], datetime] = utcnow,
         hostname: str | None = None,
         pid: int | None = None,
+        gzip_level: int = 6,
     ) -> None:
         self.directory = Path(directory)
         self.prefix = prefix
@@ -70,6 +73,7 @@ class WarcFileWriter:
         self.hostname = _safe_host(hostname or socket.gethostname())
         self.pid = os.getpid() if pid is None else pid
         self.serial = 0
+        self.gzip_level = gzip_level
         self._file: BinaryIO | None = None
         self._name: str | None = None
         try:
@@ -108,21 +112,17 @@ class WarcFileWriter:
         assert self._file is not None and self._name is not None
         out = self._file
         start = out.tell()
-        writer = WARCWriter(out, gzip=True, warc_version=WARC_VERSION)
+        members = [self._gzip_member(record) for record in group]
         locations = []
+        offset = start
+        for record, member in zip(group, members, strict=True):
+            record_id = record.rec_headers.get_header("WARC-Record-ID")
+            locations.append(
+                RecordLocation(self._name, offset, len(member), record_id, record.rec_type)
+            )
+            offset += len(member)
         try:
-            for record in group:
-                offset = out.tell()
-                writer.write_record(record)
-                locations.append(
-                    RecordLocation(
-                        self._name,
-                        offset,
-                        out.tell() - offset,
-                        record.rec_headers.get_header("WARC-Record-ID"),
-                        record.rec_type,
-                    )
-                )
+            out.write(b"".join(members))
             out.flush()
         except OSError as exc:
             self._truncate(start)
@@ -133,6 +133,18 @@ class WarcFileWriter:
                 ) from exc
             raise ArchiveError(f"cannot write {self._name}: {exc.strerror}") from exc
         return locations
+
+    def _gzip_member(self, record: ArcWarcRecord) -> bytes:
+        """One record as its own gzip member (so readers can seek straight to it).
+
+        warcio serialises the record; compressing the whole buffer in one zlib call (which
+        releases the GIL) at a moderate level is several times cheaper than warcio's
+        streaming level-9 wrapper, for files a few percent larger.
+        """
+        buffer = io.BytesIO()
+        WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return compressor.compress(buffer.getbuffer()) + compressor.flush()
 
     def _truncate(self, size: int) -> None:
         assert self._file is not None
