@@ -134,7 +134,8 @@ def _print_summary(outcome: object, archive_dir: str | None) -> None:
         f"[bold]crawl {outcome.finish_reason}[/]: {counts['fetched']} fetched "  # type: ignore[attr-defined]
         f"({human_bytes(counts['bytes'])}, {counts['http_errors']} HTTP errors), "
         f"{counts['failed']} failed{' (' + reasons + ')' if reasons else ''}; "
-        f"archive: {archive_dir}"
+        f"archive: {archive_dir}",
+        soft_wrap=True,
     )
 
 
@@ -177,8 +178,36 @@ def reindex(archive: ArchiveOption = None) -> None:
     console.print(report.describe())
 
 
+@app.command()
+def demo(
+    archive: Annotated[
+        Path,
+        typer.Option(
+            "--archive", envvar="REFTRAIL_ARCHIVE",
+            help="Folder for the demo archive (replaced if it holds an earlier demo).",
+        ),
+    ] = Path("reftrail-demo"),
+    settings: SettingOption = None,
+) -> None:
+    """Crawl the bundled offline demo web (a blog and news sites) into a fresh archive."""
+    from crawler.demo import DemoError, next_steps, run_demo
+
+    try:
+        outcome, seeds = run_demo(archive, settings or [])
+    except DemoError as exc:
+        raise fail(str(exc), 2) from exc
+    except StorageError as exc:
+        raise fail(str(exc)) from exc
+    console.print("[bold]demo crawl of[/] " + ", ".join(seeds))
+    _print_summary(outcome, str(archive))
+    out.print(next_steps(archive), soft_wrap=True, highlight=False)
+    if not outcome.ok:
+        raise fail(outcome.error or f"the demo crawl did not finish ({outcome.finish_reason})")
+
+
 def main() -> None:
     logging.captureWarnings(True)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         app()
     except UsageError as exc:

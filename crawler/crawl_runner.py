@@ -35,10 +35,24 @@ class CrawlOutcome:
         return self.error is None and self.finish_reason == "finished"
 
 
+# Scrapy's start-up inventory (settings, middlewares, stats dump) drowns the progress display;
+# it stays one -s LOG_LEVEL=DEBUG away.
+CHATTY_LOGGERS = ("scrapy.middleware", "scrapy.utils.log", "scrapy.crawler", "scrapy.addons",
+                  "scrapy.statscollectors", "scrapy.extensions.logstats",
+                  "scrapy.core.engine", "scrapy.extensions.telnet")
+
+
+def quiet_scrapy_inventory(settings: Settings) -> None:
+    if settings.get("LOG_LEVEL") == "INFO":
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def run_crawl(
     settings: Settings, seeds: list[str], *, fresh: bool = False, spider: type = SiteSpider
 ) -> CrawlOutcome:
     process = CrawlerProcess(settings, install_root_handler=True)
+    quiet_scrapy_inventory(settings)
     crawler = process.create_crawler(spider)
     process.crawl(crawler, urls=seeds, fresh=fresh)
     process.start()

@@ -84,12 +84,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }
-# The site spider tracks depth, URL length and the referrer itself, in the frontier; Scrapy's
-# generic versions would re-examine every request a page yields.
+# The site spider tracks depth and URL length itself, in the frontier; Scrapy's generic
+# versions would re-examine every request a page yields.
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
@@ -100,6 +99,8 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 LOG_LEVEL = "INFO"
+# Library versions are in every warcinfo record; the log need not list them at each start.
+LOG_VERSIONS: list[str] = []
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 

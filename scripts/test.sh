@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install everything the suite needs into .venv and run the whole suite, on SQLite and on the
+# real PostgreSQL. Extra arguments go to pytest (e.g. scripts/test.sh -k warc --db sqlite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python="${PYTHON:-python3.11}"
+command -v "$python" >/dev/null 2>&1 || python=python3
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+bash scripts/services.sh
+bash .ci/setup_pywb.sh
+exec .venv/bin/python -m pytest -n 2 --dist loadscope --db all "$@"
