@@ -296,3 +296,16 @@ def test_progress_reaches_the_total(archive):
     verify(archive, progress=lambda done, total: seen.append((done, total)))
     assert len(seen) == len(warc_files(archive.warc_dir))
     assert seen[-1][0] == seen[-1][1] == sum(f.stat().st_size for f in warc_files(archive.warc_dir))
+
+
+def test_a_closed_file_that_ends_in_a_truncated_record_is_reported_not_touched(archive):
+    build_archive(archive)
+    path = warc_files(archive.warc_dir)[-1]
+    data = path.read_bytes()[:-40]
+    path.write_bytes(data)
+    report = verify(archive, repair=True)
+    assert any(path.name in p and "ends in a truncated record" in p for p in report.problems)
+    assert path.read_bytes() == data
+    assert report.repaired == []
+    # reindex reads the complete records and says where it stopped.
+    assert any(path.name in p and "cut off" in p for p in reindex(archive).problems)
