@@ -109,10 +109,14 @@ def _member_end(view: memoryview, start: int) -> tuple[int | None, str]:
     try:
         while position < size:
             chunk = view[position : position + CHUNK]
-            decompressor.decompress(chunk)
-            if decompressor.eof:
-                return position + len(chunk) - len(decompressor.unused_data), ""
             position += len(chunk)
+            pending: bytes | memoryview = chunk
+            while pending:
+                # Bounded output: a long run of zeros inflates a thousandfold.
+                decompressor.decompress(pending, 4 * CHUNK)
+                if decompressor.eof:
+                    return position - len(decompressor.unused_data), ""
+                pending = decompressor.unconsumed_tail
     except zlib.error as exc:
         return None, f"not a valid gzip member ({exc})"
     return None, "record cut off: the file ends inside its gzip member"
