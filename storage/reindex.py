@@ -457,10 +457,6 @@ def _insert_missing(connection: Connection, stage: Table) -> int:
     return len(connection.execute(statement).all())
 
 
-def _finish(staged: _Staged) -> None:
-    staged.crawls.finish()
-
-
 def reindex(archive: Archive, *, progress: Progress | None = None) -> ReindexReport:
     """Rebuild the capture table from the archive's WARC files (see the module docstring).
 
@@ -492,7 +488,7 @@ def reindex(archive: Archive, *, progress: Progress | None = None) -> ReindexRep
             _merge(connection, staged, report)
             failures = _failure_rows(staged)
             _replace_failures(connection, failures, report)
-            _finish(staged)
+            staged.crawls.finish()
         finally:
             stage.drop(connection)
             files.drop(connection)
@@ -576,7 +572,7 @@ def index_missing(archive: Archive, *, progress: Progress | None = None) -> int:
             _drop_duplicates(connection, stage, report)
             added = _insert_missing(connection, stage)
             added += _add_missing_failures(connection, _failure_rows(staged))
-            _finish(staged)
+            staged.crawls.finish()
         finally:
             stage.drop(connection)
             files.drop(connection)
