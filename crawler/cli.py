@@ -6,9 +6,12 @@ Exit codes, for every command: 0 done (404s and unreachable hosts are outcomes, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -45,7 +48,7 @@ SettingOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -139,6 +142,20 @@ def _print_summary(outcome: object, archive_dir: str | None) -> None:
     )
 
 
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar on a terminal; nothing elsewhere. Yields a (done, total) callback."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    if not console.is_terminal:
+        yield lambda done, total: None
+        return
+    columns = (label, BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 @app.command()
 def verify(
     archive: ArchiveOption = None,
@@ -152,14 +169,24 @@ def verify(
     from storage.verify import verify as run_verify
 
     try:
-        with Archive.open(archive, create=False) as opened:
-            report = run_verify(opened, repair=repair)
+        with Archive.open(archive, create=False) as opened, _progress_bar("verify") as progress:
+            report = run_verify(opened, repair=repair, progress=progress)
     except StorageError as exc:
         raise fail(str(exc)) from exc
     if as_json:
-        out.print_json(json.dumps(report.as_dict()))
+        out.print_json(json.dumps({**dataclasses.asdict(report), "ok": report.ok}))
     else:
-        console.print(report.describe())
+        for line in report.repaired:
+            console.print(f"[green]repaired[/] {line}", soft_wrap=True)
+        for line in report.notes:
+            console.print(f"note: {line}", soft_wrap=True)
+        for line in report.problems:
+            console.print(f"[red]problem[/] {line}", soft_wrap=True)
+        verdict = "[green]ok[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
+        console.print(
+            f"verify: {report.files} files, {report.records} records, "
+            f"{report.rows_checked} rows checked, {report.indexed} rows indexed: {verdict}"
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -171,11 +198,20 @@ def reindex(archive: ArchiveOption = None) -> None:
     from storage.reindex import reindex as run_reindex
 
     try:
-        with Archive.open(archive, create=False) as opened:
-            report = run_reindex(opened)
+        with Archive.open(archive, create=False) as opened, _progress_bar("reindex") as progress:
+            report = run_reindex(opened, progress=progress)
     except StorageError as exc:
         raise fail(str(exc)) from exc
-    console.print(report.describe())
+    for line in report.problems:
+        console.print(f"[red]problem[/] {line}", soft_wrap=True)
+    console.print(
+        f"reindex: {report.files} files, {report.records} records read in "
+        f"{report.seconds:.1f} s ({report.records_per_second:.0f}/s); captures "
+        f"{report.inserted} inserted, {report.updated} updated, {report.deleted} deleted; "
+        f"{report.failures} failed fetches from crawl logs"
+    )
+    if report.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -183,7 +219,8 @@ def demo(
     archive: Annotated[
         Path,
         typer.Option(
-            "--archive", envvar="REFTRAIL_ARCHIVE",
+            "--archive",
+            envvar="REFTRAIL_ARCHIVE",
             help="Folder for the demo archive (replaced if it holds an earlier demo).",
         ),
     ] = Path("reftrail-demo"),

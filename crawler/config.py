@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 
-from scrapy.settings import Settings
+from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
 from crawler.exceptions import UsageError
 
@@ -51,3 +51,20 @@ def build_settings(
     for name, value in items:
         settings.set(name, _coerce(value) if isinstance(value, str) else value, priority="cmdline")
     return settings
+
+
+def user_agent(contact_url: str) -> str:
+    """The User-Agent naming reftrail and where its operator can be reached."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        own = version("reftrail")
+    except PackageNotFoundError:
+        own = "dev"
+    return f"reftrail/{own} (+{contact_url}; archival crawler)"
+
+
+def apply_contact_url(settings: Settings) -> None:
+    """Build USER_AGENT from REFTRAIL_CONTACT_URL unless the user set USER_AGENT itself."""
+    if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
+        settings.set("USER_AGENT", user_agent(settings.get("REFTRAIL_CONTACT_URL")), "spider")

@@ -51,11 +51,12 @@ REFTRAIL_ALLOW_PRIVATE_ADDRESSES = False
 REFTRAIL_HOST_MAP: dict[str, str] = {}
 # Resolve only names in REFTRAIL_HOST_MAP; anything else fails as a DNS error (offline webs).
 REFTRAIL_HOST_MAP_ONLY = False
-# Where the crawler identifies itself and how to reach the operator.
+# Where site owners learn about this crawl; goes into the User-Agent (unless USER_AGENT is set).
 REFTRAIL_CONTACT_URL = "https://github.com/reftrail/reftrail"
 
 # --- Politeness and limits -----------------------------------------------------------------
-USER_AGENT = "reftrail/0.1 (+https://github.com/reftrail/reftrail; archival crawler)"
+# Built from REFTRAIL_CONTACT_URL at start (crawler.config.apply_contact_url); set it to override.
+USER_AGENT = "reftrail (+https://github.com/reftrail/reftrail; archival crawler)"
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25

@@ -14,9 +14,11 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from scrapy.settings import Settings
 from twisted.python.failure import Failure
 
 from crawler.capture_service import CaptureService
+from crawler.config import apply_contact_url
 from crawler.links import html_links, stylesheet_links
 from crawler.scope import Scope
 from storage.crawls import PendingURL
@@ -53,6 +55,11 @@ class SiteSpider(scrapy.Spider):
         self.fresh = str(fresh).lower() in ("1", "true", "yes")
         self.seen: set[str] = set()
         self.pages_scheduled = 0
+
+    @classmethod
+    def update_settings(cls, settings: Settings) -> None:
+        super().update_settings(settings)
+        apply_contact_url(settings)
 
     def _scope(self) -> Scope:
         settings = self.crawler.settings
