@@ -162,15 +162,23 @@ def verify(
     repair: Annotated[
         bool, typer.Option(help="Finish .open files left by a crash and index what is missing.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(help="With --repair, also finish .open files written on another host."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Check every WARC record's digests and that every capture row matches its record."""
+    """Check every WARC record's digests and that every capture row matches its record.
+
+    Run --repair when no crawl is writing to the archive: files a live crawl on this host
+    holds open are left alone, but a crawl on another host cannot be seen.
+    """
     from storage.archive import Archive
     from storage.verify import verify as run_verify
 
     try:
         with Archive.open(archive, create=False) as opened, _progress_bar("verify") as progress:
-            report = run_verify(opened, repair=repair, progress=progress)
+            report = run_verify(opened, repair=repair, force=force, progress=progress)
     except StorageError as exc:
         raise fail(str(exc)) from exc
     if as_json:

@@ -82,6 +82,8 @@ DNS_TIMEOUT = 20
 # Redirect (600), so it sees each response as the server sent it: still compressed and
 # before any redirect is followed.
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.SharedRobotsTxtMiddleware": 100,
     "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }

@@ -10,5 +10,9 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 bash scripts/services.sh
+# Real pages written by others live beside the checkout (../shared/corpus); tests say when absent.
+if [ -z "${REFTRAIL_CORPUS_DIR:-}" ] && [ ! -d ../shared/corpus ] && [ -d /work/shared/corpus ]; then
+    export REFTRAIL_CORPUS_DIR=/work/shared/corpus
+fi
 bash .ci/setup_pywb.sh
 exec .venv/bin/python -m pytest -n 2 --dist loadscope --db all "$@"

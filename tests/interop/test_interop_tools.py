@@ -21,8 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crawler.fakeweb.web import find_corpus_dir
 from tests.interop.tools import (
-    REPO_ROOT,
     PywbServer,
     PywbUnavailable,
     cdxj_index,
@@ -32,7 +32,7 @@ from tests.interop.tools import (
     warcio_check,
 )
 
-CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "warc"
+CORPUS = find_corpus_dir() / "warc"
 IANA = CORPUS / "pywb" / "iana.warc.gz"
 IANA_CDXJ = CORPUS / "pywb-cdx" / "iana.cdxj"
 EXAMPLE = CORPUS / "warcio" / "example.warc.gz"
