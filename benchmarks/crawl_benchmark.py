@@ -176,15 +176,16 @@ def run_one(name: str, port: int, work: Path, args: argparse.Namespace) -> dict[
     served = control(port, "reset")
     measured = json.loads(out.read_text())
     text = log.read_text(errors="replace")
+    crawler_cpu = max(measured["cpu_seconds"], measured["tree_cpu_seconds"])
     wall = measured["wall_seconds"]
     result: dict[str, Any] = {
         "command": shlex.join(cmd),
         **measured,
+        "rusage_cpu_seconds": measured["cpu_seconds"],
+        "cpu_seconds": round(crawler_cpu, 1),
         "server": served,
         "pages": served["ok"],
-        "other_cpu_seconds": round(
-            max(0.0, busy - measured["cpu_seconds"] - served["server_cpu_seconds"]), 1
-        ),
+        "other_cpu_seconds": round(max(0.0, busy - crawler_cpu - served["server_cpu_seconds"]), 1),
         "tool_reported_pages": tool_pages(name, text, work),
         "pages_per_second": round(served["ok"] / wall, 1) if wall else 0.0,
         "active_pages_per_second": round(served["ok"] / served["active_seconds"], 1)

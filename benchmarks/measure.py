@@ -5,8 +5,9 @@
 Run once per measured command, so ``getrusage(RUSAGE_CHILDREN)`` covers that command alone:
 ``ru_maxrss`` is the peak RSS of its largest single process (exact, kernel-kept) and ``ru_utime``
 + ``ru_stime`` its CPU time, workers included. Also polls ``/proc`` every ``--interval`` seconds
-for the summed RSS of the whole tree (the command plus every descendant, e.g. worker pools);
-that figure is sampled, so a spike shorter than the interval can be missed. Linux only.
+for the summed RSS and CPU time of the whole tree (the command plus every descendant, e.g. worker
+pools, even those never waited for); sampled, so a spike or a process shorter than the interval
+can be missed. Linux only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def tree(pid: int) -> list[int]:
@@ -40,13 +42,17 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def tree_rss(pid: int) -> int:
-    """Summed resident set size of ``pid``'s process tree, in bytes (shared pages counted twice)."""
+def sample(pid: int, cpu: dict[int, float]) -> int:
+    """Summed RSS of ``pid``'s process tree in bytes (shared pages counted in each process);
+    records each process's CPU seconds so far in ``cpu``."""
     total = 0
     for p in tree(pid):
         try:
             with open(f"/proc/{p}/statm") as f:
                 total += int(f.read().split()[1]) * PAGE
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cpu[p] = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
         except (OSError, IndexError, ValueError):
             continue
     return total
@@ -61,6 +67,7 @@ def main() -> None:
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
     peak_tree = 0
+    tree_cpu: dict[int, float] = {}
     done = threading.Event()
     with args.log.open("wb") as log:
         started = time.perf_counter()
@@ -71,7 +78,7 @@ def main() -> None:
         def poll() -> None:
             nonlocal peak_tree
             while not done.wait(args.interval):
-                peak_tree = max(peak_tree, tree_rss(proc.pid))
+                peak_tree = max(peak_tree, sample(proc.pid, tree_cpu))
 
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
@@ -93,6 +100,7 @@ def main() -> None:
         "timed_out": timed_out,
         "wall_seconds": round(wall, 3),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "tree_cpu_seconds": round(sum(tree_cpu.values()), 3),
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "peak_tree_rss_mb": round(peak_tree / 2**20, 1),
     }
