@@ -19,7 +19,7 @@ from storage.archive import Archive
 from storage.models import Capture, Crawl, Document
 from storage.warc.reader import iter_records, read_record
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
-from tests.interop.tools import cdxj_index, warcio_check
+from tests.interop.tools import cdxj_index, pywb_replay, warcio_check
 
 SEED_NAMES = [
     "home",
@@ -256,3 +256,77 @@ def test_second_crawl_stores_no_payload_twice(crawled: Crawled) -> None:
     assert record.rec_type == "revisit"
     assert record.rec_headers.get_header("WARC-Profile").endswith("identical-payload-digest")
     assert record.rec_headers.get_header("WARC-Refers-To") == revisits[0].revisit_of
+
+
+@pytest.mark.interop
+def test_pywb_replays_a_captured_page_with_its_original_text(
+    crawled: Crawled, tmp_path: Path
+) -> None:
+    article = crawled.web.url("tribune-article")
+    with crawled.open() as archive, archive.session() as session:
+        capture, text = session.execute(
+            select(Capture, Document.text)
+            .join(Document)
+            .where(Capture.url == article)
+            .order_by(Capture.id)
+        ).first()
+    sentence = max((text or "").split("\n"), key=len)[:80]
+    assert len(sentence) > 40, text
+    files = sorted((crawled.root / "warcs").iterdir())
+    from storage.timeutil import timestamp14
+
+    with pywb_replay(files, tmp_path) as pywb:
+        status, _, body = pywb.get(
+            pywb.replay_url(timestamp14(capture.fetched_at), article, raw=False)
+        )
+        assert status == 200
+        page = body.decode("utf-8", "replace")
+        assert sentence.split(" ", 1)[1][:40] in page.replace("\n", " ")
+        # A redirect hop replays as the redirect it was.
+        chain = crawled.web.url("redirect-chain")
+        status, _headers, _ = pywb.get(pywb.replay_url(timestamp14(capture.fetched_at), chain))
+        assert status in (301, 302, 307), status
+
+
+def _index_rows(crawled: Crawled) -> set[tuple]:
+    columns = (
+        "url",
+        "surt",
+        "status",
+        "mime",
+        "length",
+        "payload_digest",
+        "record_type",
+        "record_id",
+        "warc_file",
+        "warc_offset",
+        "warc_length",
+        "ip",
+        "redirect_to",
+        "revisit_of",
+        "duration_ms",
+        "error",
+        "hops",
+        "referrer",
+    )
+    with crawled.open() as archive, archive.session() as session:
+        return {
+            (*tuple(getattr(c, name) for name in columns), c.fetched_at.isoformat())
+            for c in session.scalars(select(Capture))
+        }
+
+
+def test_zz_reindex_reproduces_the_capture_table_from_the_warcs_alone(crawled: Crawled) -> None:
+    """Runs last in this module: it empties the capture table and rebuilds it."""
+    before = _index_rows(crawled)
+    with crawled.open() as archive, archive.session() as session, session.begin():
+        session.execute(Document.__table__.delete())
+        session.execute(Capture.__table__.delete())
+    result = run_cli(["reindex"], web=None, archive=crawled.root, database_url=crawled.database_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = _index_rows(crawled)
+    assert after == before, (sorted(before - after)[:3], sorted(after - before)[:3])
+    verified = run_cli(
+        ["verify"], web=None, archive=crawled.root, database_url=crawled.database_url
+    )
+    assert verified.returncode == 0, verified.stderr[-3000:]
