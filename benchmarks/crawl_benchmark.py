@@ -124,6 +124,7 @@ def tool_pages(name: str, log: str, work: Path) -> int | None:
     if name == "wget":
         return sum(1 for line in log.splitlines() if " URL:" in line)
     found = re.findall(r"'downloader/response_count': (\d+)", log)
+    found = found or re.findall(r"crawl finished: (\d+) fetched", log)  # reftrail's summary
     return int(found[-1]) if found else None
 
 
