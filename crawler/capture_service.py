@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -25,16 +26,16 @@ from crawler.extraction import ExtractionPool
 from storage import crawls
 from storage.archive import Archive
 from storage.captures import CaptureRecorder
-from storage.documents import save_documents
+from storage.documents import HTML_TYPES, captures_without_documents, save_documents
 from storage.exceptions import StorageError
 from storage.exchange import FailedFetch, HttpExchange
+from storage.warc.reader import read_record
 from storage.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-# Extraction runs on these types only (kept here: importing storage.extract loads trafilatura).
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
 SERVICE_ATTR = "_reftrail_capture_service"
 
 
@@ -77,7 +78,11 @@ class CaptureService:
         self.recorder: CaptureRecorder | None = None
         self.fatal: BaseException | None = None
         self.extract_text = self.settings.getbool("REFTRAIL_EXTRACT_TEXT")
-        self.pool = ExtractionPool(self.settings.getint("REFTRAIL_EXTRACT_WORKERS"))
+        self.pool = ExtractionPool(
+            self.settings.getint("REFTRAIL_EXTRACT_WORKERS"),
+            limit=self.settings.getint("REFTRAIL_EXTRACT_BACKLOG"),
+        )
+        self.deferred_extractions = 0
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -190,7 +195,8 @@ class CaptureService:
         if exchanges:
             self.recorder.record_exchanges([e.exchange for e in exchanges])
             for item in exchanges:
-                if item.extract:
+                # A revisit's payload is one already archived, and already extracted.
+                if item.extract and item.exchange.record_type == "response":
                     self._extract(item.exchange)
         self.recorder.record_failures(failures)
         save_documents(self.archive, [(d.capture_id, d.url, d.fields) for d in documents])
@@ -200,18 +206,52 @@ class CaptureService:
     def _extract(self, exchange: HttpExchange) -> None:
         capture_id = exchange.capture_id
         assert capture_id is not None
-
-        def done(fields: dict | None) -> None:
-            if fields is not None:
-                self._queue.put(_Document(capture_id, exchange.url, fields))
-
-        self.pool.submit(
+        queued = self.pool.try_submit(
             exchange.body,
             url=exchange.url,
             content_type=exchange.header("Content-Type"),
             content_encoding=exchange.header("Content-Encoding"),
-            on_done=done,
+            on_done=self._document_callback(capture_id, exchange.url),
         )
+        if not queued:  # extraction is behind: the catch-up pass reads it from the WARC
+            self.deferred_extractions += 1
+
+    def _document_callback(self, capture_id: int, url: str) -> Callable[[dict | None], None]:
+        def done(fields: dict | None) -> None:
+            if fields is not None:
+                self._queue.put(_Document(capture_id, url, fields))
+
+        return done
+
+    def _catch_up_extraction(self) -> int:
+        """Extract every HTML capture of this crawl still lacking text, reading the WARCs.
+
+        Covers pages skipped while extraction was behind and pages a killed run archived.
+        """
+        assert self.run is not None
+        count = 0
+        for pending in captures_without_documents(self.archive, crawl_id=self.run.id):
+            try:
+                record = read_record(
+                    self.archive.warc_dir,
+                    pending.warc_file,
+                    pending.offset,
+                    pending.length,
+                    verify=False,
+                )
+            except StorageError as exc:
+                logger.warning("cannot read %s for extraction: %s", pending.url, exc)
+                continue
+            headers = record.http_headers
+            self.pool.submit(
+                record.payload,
+                url=pending.url,
+                content_type=headers.get_header("Content-Type") if headers else None,
+                content_encoding=headers.get_header("Content-Encoding") if headers else None,
+                on_done=self._document_callback(pending.capture_id, pending.url),
+            )
+            count += 1
+        return count
 
     def _fail(self, exc: BaseException) -> None:
         self.fatal = exc
@@ -239,6 +279,11 @@ class CaptureService:
         while not drained.wait(1.0):
             if not self._thread.is_alive():
                 break
+        if self.extract_text and self.fatal is None:
+            waiting = self.pool.backlog + self.deferred_extractions
+            if waiting:
+                logger.info("finishing text extraction of about %d pages", waiting)
+            self._catch_up_extraction()
         self.pool.close()  # waits for extraction; callbacks queue their documents
         self._queue.put(None)
         self._thread.join()

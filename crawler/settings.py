@@ -27,8 +27,11 @@ REFTRAIL_WARC_GZIP_LEVEL = 3
 REFTRAIL_OPERATOR = ""
 # Extract text with trafilatura from every HTML capture (in worker processes).
 REFTRAIL_EXTRACT_TEXT = True
-# Worker processes for text extraction; 0 picks one per spare CPU core (at least one).
+# Worker processes for text extraction (at lower priority); 0 means one per CPU core.
 REFTRAIL_EXTRACT_WORKERS = 0
+# Pages held in memory waiting for extraction; beyond this the crawl goes on and the pages
+# are extracted from the WARCs when the crawl ends (bounded memory on any crawl size).
+REFTRAIL_EXTRACT_BACKLOG = 256
 
 # --- Scope of a site crawl -----------------------------------------------------------------
 # Links followed from a seed, counted in hops; 0 means no limit.

@@ -117,6 +117,7 @@ class CaptureRecorder:
             digest = sha1_digest(exchange.body)
             main, location = self._write_exchange(exchange, digest)
             rows.append(self._row(exchange, digest, location, main))
+            exchange.record_type = location.record_type
             log_lines.append(crawllog.exchange_line(exchange, digest=digest, when=utcnow()))
         ids = self._insert(rows)
         for exchange, capture_id in zip(exchanges, ids, strict=True):

@@ -1,12 +1,18 @@
-"""Store extracted documents, each linked to the capture it came from."""
+"""Store extracted documents, each linked to the capture it came from, and find the gaps."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
 
 from storage.archive import Archive
-from storage.models import Document
+from storage.models import Capture, Document
 from storage.timeutil import utcnow
+
+# Extraction runs on these types only (kept here: storage.extract imports trafilatura, heavy).
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def save_documents(archive: Archive, documents: list[tuple[int, str, dict]]) -> None:
@@ -20,3 +26,46 @@ def save_documents(archive: Archive, documents: list[tuple[int, str, dict]]) -> 
     ]
     with archive.session() as session, session.begin():
         session.execute(insert(Document), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingExtraction:
+    """An HTML capture whose text has not been extracted yet, and where its record is."""
+
+    capture_id: int
+    url: str
+    warc_file: str
+    offset: int
+    length: int
+
+
+def captures_without_documents(
+    archive: Archive, *, crawl_id: int | None = None, batch: int = 500
+) -> Iterator[PendingExtraction]:
+    """HTML 200 responses (not revisits) lacking a Document, oldest first, in batches."""
+    last_id = 0
+    while True:
+        query = (
+            select(
+                Capture.id, Capture.url, Capture.warc_file, Capture.warc_offset, Capture.warc_length
+            )
+            .outerjoin(Document, Document.capture_id == Capture.id)
+            .where(
+                Document.id.is_(None),
+                Capture.id > last_id,
+                Capture.record_type == "response",
+                Capture.status == 200,
+                Capture.mime.in_(sorted(HTML_TYPES)),
+            )
+            .order_by(Capture.id)
+            .limit(batch)
+        )
+        if crawl_id is not None:
+            query = query.where(Capture.crawl_id == crawl_id)
+        with archive.session() as session:
+            rows = session.execute(query).all()
+        if not rows:
+            return
+        for row in rows:
+            yield PendingExtraction(*row)
+        last_id = rows[-1][0]

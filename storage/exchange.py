@@ -29,6 +29,8 @@ class HttpExchange:
     hops: str = ""
     # Set by the recorder so the crawler can attach extracted text to the capture row.
     capture_id: int | None = field(default=None, compare=False)
+    # "response" or "revisit", set by the recorder: a revisit's text is already extracted.
+    record_type: str | None = field(default=None, compare=False)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

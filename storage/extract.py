@@ -16,8 +16,6 @@ from w3lib.encoding import html_to_unicode
 
 logger = logging.getLogger(__name__)
 
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
-
 
 def decode_content(body: bytes, content_encoding: str | None) -> bytes:
     """Undo gzip/deflate/br content coding (in the order the server applied them)."""
@@ -38,8 +36,20 @@ def decode_content(body: bytes, content_encoding: str | None) -> bytes:
 
 
 def html_text(body: bytes, content_type: str | None) -> str:
-    """Decode HTML bytes by the header charset, the meta charset, else detection."""
-    _, text = html_to_unicode(content_type or "", body)
+    """Decode HTML bytes by the header charset, the meta charset, else UTF-8.
+
+    A header charset the bytes are not valid in (a server saying UTF-8 about a windows-1252
+    page) is wrong, and decoding by it would leave U+FFFD where every accented letter was:
+    then the page's own ``<meta>`` charset decides, else windows-1252, the web's usual legacy
+    encoding (what browsers fall back to for Western pages).
+    """
+    encoding, text = html_to_unicode(content_type or "", body)
+    if "\ufffd" not in text:
+        return text
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        _, text = html_to_unicode("", body, default_encoding="cp1252")
     return text
 
 
