@@ -218,8 +218,9 @@ class CaptureService:
 
     def _document_callback(self, capture_id: int, url: str) -> Callable[[dict | None], None]:
         def done(fields: dict | None) -> None:
-            if fields is not None:
-                self._queue.put(_Document(capture_id, url, fields))
+            # A page with no extractable text still gets a (blank) row: it was looked at,
+            # and the catch-up pass must not try it again.
+            self._queue.put(_Document(capture_id, url, fields or {}))
 
         return done
 
@@ -265,6 +266,15 @@ class CaptureService:
             )
 
     # --- closing --------------------------------------------------------------------------
+    def _drain(self) -> None:
+        """Wait until the writer thread has handled everything queued before this call."""
+        assert self._thread is not None
+        drained = threading.Event()
+        self._queue.put(drained)
+        while not drained.wait(1.0):
+            if not self._thread.is_alive():
+                return
+
     async def spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
         # Draining the writer can take a moment: do it off the reactor thread.
         await maybe_deferred_to_future(threads.deferToThread(self.close, reason))
@@ -274,15 +284,13 @@ class CaptureService:
         if self._closed or self.run is None or self.recorder is None or self._thread is None:
             return
         self._closed = True
-        drained = threading.Event()
-        self._queue.put(drained)  # every exchange queued so far is written and submitted
-        while not drained.wait(1.0):
-            if not self._thread.is_alive():
-                break
+        self._drain()  # every exchange queued so far is written and submitted
         if self.extract_text and self.fatal is None:
             waiting = self.pool.backlog + self.deferred_extractions
             if waiting:
                 logger.info("finishing text extraction of about %d pages", waiting)
+            self.pool.wait_idle()
+            self._drain()  # documents of pages extracted during the crawl are saved
             self._catch_up_extraction()
         self.pool.close()  # waits for extraction; callbacks queue their documents
         self._queue.put(None)

@@ -48,7 +48,7 @@ class ExtractionPool:
         self._slots = threading.BoundedSemaphore(limit)
         self._executor: ProcessPoolExecutor | None = None
         self._in_flight = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -108,7 +108,13 @@ class ExtractionPool:
     def _finish(self) -> None:
         with self._lock:
             self._in_flight -= 1
+            self._lock.notify_all()
         self._slots.release()
+
+    def wait_idle(self) -> None:
+        """Block until every submitted page has finished (its callback has run)."""
+        with self._lock:
+            self._lock.wait_for(lambda: self._in_flight == 0)
 
     @property
     def backlog(self) -> int:

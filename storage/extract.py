@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import zlib
 
 import brotli
@@ -15,6 +16,12 @@ import trafilatura
 from w3lib.encoding import html_to_unicode
 
 logger = logging.getLogger(__name__)
+
+# trafilatura detects language only with an optional model; the page's own declaration is
+# the next best thing (and what a researcher filtering by language expects).
+HTML_LANG = re.compile(
+    r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""", re.I
+)
 
 
 def decode_content(body: bytes, content_encoding: str | None) -> bytes:
@@ -71,7 +78,12 @@ def extract_document(
         "author": result.get("author"),
         "published": result.get("date"),
         "sitename": result.get("sitename"),
-        "language": result.get("language"),
+        "language": result.get("language") or _declared_language(html),
         "text": text,
         "fingerprint": hashlib.sha1(text.encode("utf-8")).hexdigest() if text else None,
     }
+
+
+def _declared_language(html: str) -> str | None:
+    match = HTML_LANG.search(html[:5000])
+    return match.group(1).lower() if match else None
