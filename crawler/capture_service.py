@@ -22,7 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import threads
 
-from crawler.extraction import ExtractionPool
+from crawler.extraction import ExtractionJob, ExtractionPool
 from storage import crawls
 from storage.archive import Archive
 from storage.captures import CaptureRecorder
@@ -207,11 +207,13 @@ class CaptureService:
         capture_id = exchange.capture_id
         assert capture_id is not None
         queued = self.pool.try_submit(
-            exchange.body,
-            url=exchange.url,
-            content_type=exchange.header("Content-Type"),
-            content_encoding=exchange.header("Content-Encoding"),
-            on_done=self._document_callback(capture_id, exchange.url),
+            ExtractionJob(
+                exchange.body,
+                url=exchange.url,
+                content_type=exchange.header("Content-Type"),
+                content_encoding=exchange.header("Content-Encoding"),
+                on_done=self._document_callback(capture_id, exchange.url),
+            )
         )
         if not queued:  # extraction is behind: the catch-up pass reads it from the WARC
             self.deferred_extractions += 1
@@ -245,11 +247,13 @@ class CaptureService:
                 continue
             headers = record.http_headers
             self.pool.submit(
-                record.payload,
-                url=pending.url,
-                content_type=headers.get_header("Content-Type") if headers else None,
-                content_encoding=headers.get_header("Content-Encoding") if headers else None,
-                on_done=self._document_callback(pending.capture_id, pending.url),
+                ExtractionJob(
+                    record.payload,
+                    url=pending.url,
+                    content_type=headers.get_header("Content-Type") if headers else None,
+                    content_encoding=headers.get_header("Content-Encoding") if headers else None,
+                    on_done=self._document_callback(pending.capture_id, pending.url),
+                )
             )
             count += 1
         return count

@@ -10,7 +10,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 
-from scrapy.settings import SETTINGS_PRIORITIES, Settings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, Settings
 
 from crawler.exceptions import UsageError
 
@@ -45,11 +45,11 @@ def build_settings(
     for name, value in env.items():
         if name.startswith(ENV_PREFIX) and name in settings:
             settings.set(name, _coerce(value), priority="cmdline")
-    items = (
+    items: Iterable[tuple[str, object]] = (
         overrides.items() if isinstance(overrides, Mapping) else map(parse_assignment, overrides)
     )
-    for name, value in items:
-        settings.set(name, _coerce(value) if isinstance(value, str) else value, priority="cmdline")
+    for key, raw in items:
+        settings.set(key, _coerce(raw) if isinstance(raw, str) else raw, priority="cmdline")
     return settings
 
 
@@ -64,7 +64,7 @@ def user_agent(contact_url: str) -> str:
     return f"reftrail/{own} (+{contact_url}; archival crawler)"
 
 
-def apply_contact_url(settings: Settings) -> None:
+def apply_contact_url(settings: BaseSettings) -> None:
     """Build USER_AGENT from REFTRAIL_CONTACT_URL unless the user set USER_AGENT itself."""
     if (settings.getpriority("USER_AGENT") or 0) <= SETTINGS_PRIORITIES["project"]:
         settings.set("USER_AGENT", user_agent(settings.get("REFTRAIL_CONTACT_URL")), "spider")

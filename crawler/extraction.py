@@ -18,6 +18,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 from storage.extract import extract_document
 
@@ -39,6 +40,17 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+@dataclass(frozen=True, slots=True)
+class ExtractionJob:
+    """One stored payload to extract, and what to do with the result (None: no text)."""
+
+    body: bytes
+    url: str
+    content_type: str | None
+    content_encoding: str | None
+    on_done: Callable[[dict | None], None]
+
+
 class ExtractionPool:
     """Submit HTML payloads; results arrive through ``on_done`` on a pool thread."""
 
@@ -58,36 +70,28 @@ class ExtractionPool:
             )
         return self._executor
 
-    def try_submit(self, body: bytes, **kwargs: object) -> bool:
+    def try_submit(self, job: ExtractionJob) -> bool:
         """Queue a page unless ``limit`` pages are already waiting; True if queued."""
         if not self._slots.acquire(blocking=False):
             return False
-        self._start(body, **kwargs)
+        self._start(job)
         return True
 
-    def submit(self, body: bytes, **kwargs: object) -> None:
+    def submit(self, job: ExtractionJob) -> None:
         """Queue a page, waiting for a free slot (for the catch-up pass, off the reactor)."""
         self._slots.acquire()
-        self._start(body, **kwargs)
+        self._start(job)
 
-    def _start(
-        self,
-        body: bytes,
-        *,
-        url: str,
-        content_type: str | None,
-        content_encoding: str | None,
-        on_done: Callable[[dict | None], None],
-    ) -> None:
+    def _start(self, job: ExtractionJob) -> None:
         with self._lock:
             self._in_flight += 1
         try:
             future = self._pool().submit(
                 extract_document,
-                body,
-                url=url,
-                content_type=content_type,
-                content_encoding=content_encoding,
+                job.body,
+                url=job.url,
+                content_type=job.content_type,
+                content_encoding=job.content_encoding,
             )
         except Exception:
             self._finish()
@@ -97,11 +101,11 @@ class ExtractionPool:
             try:
                 result = done.result()
             except Exception:
-                logger.exception("text extraction failed for %s", url)
+                logger.exception("text extraction failed for %s", job.url)
                 result = None
             finally:
                 self._finish()
-            on_done(result)
+            job.on_done(result)
 
         future.add_done_callback(finished)
 

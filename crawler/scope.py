@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -44,8 +45,8 @@ class Scope:
         *,
         depth: int = 0,
         max_pages: int = 0,
-        include: list[str] = (),
-        exclude: list[str] = (),
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
         requisites_any_host: bool = True,
     ) -> Scope:
         return cls(

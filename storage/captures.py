@@ -74,7 +74,8 @@ class RevisitIndex:
                     .order_by(Capture.fetched_at)
                 )
                 for url, digest, record_id, fetched_at in rows:
-                    self._known.setdefault((url, digest), Original(record_id, url, fetched_at))
+                    if digest and record_id:
+                        self._known.setdefault((url, digest), Original(record_id, url, fetched_at))
         self._loaded.update(missing)
 
     def get(self, url: str, digest: str) -> Original | None:

@@ -66,6 +66,7 @@ def captures_without_documents(
             rows = session.execute(query).all()
         if not rows:
             return
-        for row in rows:
-            yield PendingExtraction(*row)
+        for capture_id, url, warc_file, offset, length in rows:
+            if warc_file is not None and offset is not None and length is not None:
+                yield PendingExtraction(capture_id, url, warc_file, offset, length)
         last_id = rows[-1][0]

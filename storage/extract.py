@@ -69,9 +69,10 @@ def extract_document(
     except (OSError, ValueError, zlib.error, brotli.error) as exc:
         logger.warning("cannot decode %s for extraction: %s", url, exc)
         return None
-    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, as_dict=True)
-    if not result:
+    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if not extracted:
         return None
+    result = extracted if isinstance(extracted, dict) else extracted.as_dict()
     text = result.get("text") or ""
     return {
         "title": result.get("title"),

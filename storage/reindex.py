@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 from urllib.parse import urljoin
 
 from sqlalchemy import (
@@ -66,7 +67,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 BATCH = 5000
 LOG_URI_PREFIX = crawllog.log_uri("")
-CAPTURE = Capture.__table__
+CAPTURE = cast(Table, Capture.__table__)
 # Every capture column the WARCs determine (all but the surrogate key).
 COLUMNS = [c.name for c in CAPTURE.columns if c.name != "id"]
 
@@ -159,6 +160,7 @@ def capture_row(info: RecordInfo, warc_file: str) -> dict:
         location = http.get_header("Location")
         if location and status is not None and 300 <= status < 400:
             redirect = urljoin(url, location)
+    length: int | None
     if info.rec_type == "response":
         length = info.payload_length
     else:
@@ -340,8 +342,8 @@ def _stage(
             report.records += 1
             group.add(item, name)
             if item.body is not None and item.rec_type == "resource":
-                crawl_uuid = (item.header("WARC-Target-URI") or "")[len(LOG_URI_PREFIX) :]
-                _collect_failures(failure_lines, crawl_uuid, item.body)
+                log_crawl = (item.header("WARC-Target-URI") or "")[len(LOG_URI_PREFIX) :]
+                _collect_failures(failure_lines, log_crawl, item.body)
             if progress is not None and report.records % 2000 == 0:
                 progress(done + item.offset, total)
         for row, crawl_uuid in group.rows_joined():

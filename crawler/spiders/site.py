@@ -14,7 +14,7 @@ from typing import Any
 
 import scrapy
 from scrapy.http import Response, TextResponse
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.capture_service import CaptureService
@@ -57,7 +57,7 @@ class SiteSpider(scrapy.Spider):
         self.pages_scheduled = 0
 
     @classmethod
-    def update_settings(cls, settings: Settings) -> None:
+    def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         apply_contact_url(settings)
 
@@ -124,7 +124,7 @@ class SiteSpider(scrapy.Spider):
         meta = response.meta
         depth = meta.get("reftrail_depth", 0)
         hops = meta.get("reftrail_hops", "")
-        content_type = response.headers.get("Content-Type", b"").lower()
+        content_type = (response.headers.get("Content-Type") or b"").lower()
         new: list[tuple[PendingURL, str]] = []
         if isinstance(response, TextResponse) and content_type.startswith(HTML_TYPES):
             links = html_links(response.selector, response.url)
