@@ -30,6 +30,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PY = sys.executable
 GOAL, DEFECT = 0.75, 0.5
+# reftrail is the full path (capture, WARC, database, text extraction); reftrail-archive the
+# same crawl with extraction off, to show what the archive path itself costs.
+CRAWLERS = ("bare", "wget", "reftrail", "reftrail-archive")
 REFTRAIL_SETTINGS = (
     "-s REFTRAIL_ALLOW_PRIVATE_ADDRESSES=true -s CONCURRENT_REQUESTS=32 "
     "-s CONCURRENT_REQUESTS_PER_DOMAIN=32 -s AUTOTHROTTLE_ENABLED=false -s ROBOTSTXT_OBEY=false"
@@ -146,7 +149,10 @@ def command(name: str, url: str, work: Path, reftrail_cmd: str) -> list[str]:
             f"--warc-file={work / 'wget'}",
             url,
         ]
-    return shlex.split(reftrail_cmd.format(url=url, archive=work / "archive"))
+    cmd = shlex.split(reftrail_cmd.format(url=url, archive=work / "archive"))
+    if name == "reftrail-archive":  # the archive path alone: capture, WARC, database
+        cmd += ["-s", "REFTRAIL_EXTRACT_TEXT=false"]
+    return cmd
 
 
 def machine_busy_seconds() -> float:
@@ -260,26 +266,33 @@ def print_table(report: dict[str, Any]) -> None:
     )
     print(f"Server ceiling: {ceiling.get('requests_per_second')} req/s ({ceiling.get('tool')})")
     print(f"Machine: {m['cpus']} CPUs, Python {m['python']}, Scrapy {m['scrapy']}, {m['wget']}\n")
-    print(f"{'crawler':<9}" + "".join(f"{h:>{w}}" for h, w, _, _ in COLUMNS) + "  note")
+    print(f"{'crawler':<17}" + "".join(f"{h:>{w}}" for h, w, _, _ in COLUMNS) + "  note")
     for name, r in report["runs"].items():
         cells = "".join(
             f"{value(r) if r['wall_seconds'] else 0:>{w}{f}}" for _, w, f, value in COLUMNS
         )
         warc = f"warc {r['warc'].get('records')}" if r.get("warc") else ""
-        print(f"{name:<9}{cells}  {r.get('failed', '')[:300] or warc}")
+        print(f"{name:<17}{cells}  {r.get('failed', '')[:300] or warc}")
     if "ratio_reftrail_to_bare" in report:
         ratio = report["ratio_reftrail_to_bare"]
         shown = "n/a" if ratio is None else f"{ratio}x"
         print(f"\nreftrail / bare pages/s: {shown} -> {report['verdict']}", end="")
         active = report["ratio_active_reftrail_to_bare"]
         print(f" (on active seconds: {active}x)" if active is not None else "")
+    if report.get("ratio_archive_path_to_bare") is not None:
+        print(
+            f"reftrail without text extraction / bare pages/s: "
+            f"{report['ratio_archive_path_to_bare']}x"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", default="bare,wget,reftrail", help="comma-separated crawlers")
+    parser.add_argument(
+        "--only", default=",".join(CRAWLERS), help=f"comma-separated, of {', '.join(CRAWLERS)}"
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per crawler run")
     parser.add_argument(
         "--reftrail-cmd",
@@ -291,7 +304,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json")
     args = parser.parse_args()
     names = [n.strip() for n in args.only.split(",") if n.strip()]
-    unknown = set(names) - {"bare", "wget", "reftrail"}
+    unknown = set(names) - set(CRAWLERS)
     if unknown:
         parser.error(f"unknown crawler(s): {', '.join(sorted(unknown))}")
     report: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine()}
@@ -326,6 +339,12 @@ def main() -> None:
         server.terminate()
         server.wait()
     runs = report["runs"]
+    if "bare" in runs and "reftrail-archive" in runs:
+        bare, ref = runs["bare"], runs["reftrail-archive"]
+        ok = ref["pages"] and bare["pages_per_second"]
+        report["ratio_archive_path_to_bare"] = (
+            round(ref["pages_per_second"] / bare["pages_per_second"], 2) if ok else None
+        )
     if "bare" in runs and "reftrail" in runs:
         bare, ref = runs["bare"], runs["reftrail"]
         for key, field in (("", "pages_per_second"), ("_active", "active_pages_per_second")):
