@@ -4,7 +4,8 @@ The host map (``REFTRAIL_HOST_MAP``) works like /etc/hosts; with ``REFTRAIL_HOST
 every other name fails as a real DNS error, which is how the offline fake web produces a
 genuine "no such host". Unless ``REFTRAIL_ALLOW_PRIVATE_ADDRESSES`` is set, a name that
 resolves to a private, loopback, link-local or metadata address is refused, so a cited URL
-cannot reach the archivist's own network. Configured proxies are always allowed.
+cannot reach the archivist's own network; host-map answers too, as /etc/hosts answers are
+(the one exception is a configured proxy, which is always allowed).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
-from crawler.exceptions import BlockedAddressError
+from crawler.exceptions import BlockedAnswerError
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,14 @@ def is_private_address(address: str) -> bool:
         or ip.is_multicast
         or ip.is_unspecified
     )
+
+
+def _is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_host_map(value: object) -> dict[str, str]:
@@ -103,17 +112,20 @@ class ArchiveResolver(CachingThreadedResolver):
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:
         key = name.lower()
         if key in self.host_map:
-            return defer.succeed(self.host_map[key])
-        if self.map_only and key not in self.trusted:
+            deferred = defer.succeed(self.host_map[key])
+        elif _is_ip_literal(key):
+            deferred = defer.succeed(key)  # Twisted asks about literals too; no lookup needed
+        elif self.map_only and key not in self.trusted:
             return defer.fail(DNSLookupError(f"{name}: no such host (offline host map)"))
-        deferred = super().getHostByName(name, timeout)
+        else:
+            deferred = super().getHostByName(name, timeout)
         if not self.allow_private and key not in self.trusted:
             deferred.addCallback(self._refuse_private, name)
         return deferred
 
     def _refuse_private(self, address: str, name: str) -> str:
         if is_private_address(address):
-            raise BlockedAddressError(
+            raise BlockedAnswerError(
                 f"{name} resolves to the private address {address}; set "
                 "REFTRAIL_ALLOW_PRIVATE_ADDRESSES=true to crawl it"
             )
