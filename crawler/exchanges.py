@@ -73,53 +73,83 @@ def to_exchange(request: Request, response: Response) -> HttpExchange:
         duration_ms=duration,
         referrer=referrer_of(request),
         hops=request.meta.get("reftrail_hops", ""),
+        # DOWNLOAD_FAIL_ON_DATALOSS is off: keep what arrived, and say it is incomplete.
+        truncated="disconnect" if "dataloss" in response.flags else None,
     )
 
 
+def _causes(exception: BaseException) -> list[BaseException]:
+    """The exception, what it wraps (``__cause__``), and Twisted's per-attempt ``reasons``."""
+    found: list[BaseException] = []
+    pending = [exception]
+    while pending and len(found) < 20:
+        current = pending.pop(0)
+        found.append(current)
+        if current.__cause__ is not None:
+            pending.append(current.__cause__)
+        for reason in getattr(current, "reasons", None) or []:
+            value = getattr(reason, "value", None)
+            if isinstance(value, BaseException):
+                pending.append(value)
+    return found
+
+
 def classify_failure(exception: BaseException) -> str:
-    """A short reason for a download that produced no response."""
-    if isinstance(exception, BlockedAddressError):
+    """A short reason for a download that produced no response (or only part of one)."""
+    causes = _causes(exception)
+
+    def seen(*types: type[BaseException]) -> bool:
+        return any(isinstance(cause, types) for cause in causes)
+
+    if seen(BlockedAddressError):
         return "blocked-address"
-    if isinstance(exception, net_error.DNSLookupError | scrapy_errors.CannotResolveHostError):
+    if seen(net_error.DNSLookupError, scrapy_errors.CannotResolveHostError):
         return "dns"
-    if isinstance(
-        exception, net_error.ConnectionRefusedError | scrapy_errors.DownloadConnectionRefusedError
-    ):
+    if seen(net_error.ConnectionRefusedError, scrapy_errors.DownloadConnectionRefusedError):
         return "refused"
-    if isinstance(
-        exception,
-        net_error.TimeoutError | net_error.TCPTimedOutError | scrapy_errors.DownloadTimeoutError,
-    ):
+    if seen(net_error.TimeoutError, net_error.TCPTimedOutError, scrapy_errors.DownloadTimeoutError):
         return "timeout"
-    if isinstance(exception, scrapy_errors.DownloadCancelledError):
-        return "too-large" if "max size" in str(exception) else "cancelled"
-    text = f"{type(exception).__name__} {exception}"
-    if "maxsize" in text or "max size" in text or "larger than download" in text:
+    text = " ".join(f"{type(cause).__name__} {cause}" for cause in causes)
+    if "max size" in text or "larger than download" in text:
         return "too-large"
+    if seen(scrapy_errors.DownloadCancelledError):
+        return "cancelled"
+    if seen(_newclient.ParseError):
+        return "invalid-response"
+    if seen(scrapy_errors.ResponseDataLossError, _newclient._DataLoss):
+        return "truncated"
     if "SSL" in text or "TLS" in text or "certificate" in text:
         return "tls"
-    if isinstance(
-        exception,
-        net_error.ConnectionLost
-        | net_error.ConnectionDone
-        | _newclient.ResponseFailed
-        | _newclient.ResponseNeverReceived,
+    if seen(
+        net_error.ConnectionLost,
+        net_error.ConnectionDone,
+        _newclient.ResponseFailed,
+        _newclient.ResponseNeverReceived,
+        scrapy_errors.DownloadFailedError,
     ):
         return "connection-lost"
-    if isinstance(exception, net_error.ConnectError):
+    if seen(net_error.ConnectError):
         return "refused"
     return "error"
 
 
+def failure_detail(exception: BaseException) -> str:
+    """Readable text for the innermost causes (Twisted's reprs of Failure lists are not)."""
+    parts = []
+    for cause in _causes(exception):
+        if getattr(cause, "reasons", None) or (cause is exception and cause.__cause__):
+            continue
+        text = str(cause) or type(cause).__name__
+        parts.append(f"{type(cause).__name__}: {text}" if text != type(cause).__name__ else text)
+    return "; ".join(dict.fromkeys(parts)) or type(exception).__name__
+
+
 def to_failure(request: Request, exception: BaseException) -> FailedFetch:
     started, duration = _timing(request)
-    detail = str(exception) or type(exception).__name__
-    if isinstance(exception, _newclient.ResponseNeverReceived | _newclient.ResponseFailed):
-        detail = "; ".join(str(r.value) for r in exception.reasons) or detail
     return FailedFetch(
         url=request.url,
         error=classify_failure(exception),
-        detail=detail[:500],
+        detail=failure_detail(exception)[:500],
         fetched_at=started,
         method=request.method,
         duration_ms=duration,

@@ -15,8 +15,22 @@ MAX_URL_LENGTH = 2000
 
 
 def host_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
+    """Host name without ``www.``; empty for URLs that do not parse."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
     return host.removeprefix("www.")
+
+
+def is_fetchable(url: str) -> bool:
+    """An http(s) URL with a host and a valid port: pages carry broken links too."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for ports out of range or not numbers
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def looks_like_trap(url: str) -> bool:
@@ -61,6 +75,8 @@ class Scope:
     def follows_page(self, url: str, depth: int) -> bool:
         if self.depth and depth > self.depth:
             return False
+        if not is_fetchable(url):
+            return False
         if host_of(url) not in self.hosts or looks_like_trap(url):
             return False
         if self.include and not any(p.search(url) for p in self.include):
@@ -68,7 +84,7 @@ class Scope:
         return not any(p.search(url) for p in self.exclude)
 
     def fetches_requisite(self, url: str) -> bool:
-        if len(url) > MAX_URL_LENGTH:
+        if len(url) > MAX_URL_LENGTH or not is_fetchable(url):
             return False
         if any(p.search(url) for p in self.exclude):
             return False

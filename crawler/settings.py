@@ -72,6 +72,8 @@ DOWNLOAD_TIMEOUT = 60
 DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
 RETRY_TIMES = 1
+# A body cut short by the server is archived as far as it came, marked WARC-Truncated.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 COOKIES_ENABLED = False
 REDIRECT_MAX_TIMES = 10
 # Archive error pages too: spiders see 4xx/5xx responses instead of HttpErrorMiddleware

@@ -23,6 +23,9 @@ ERROR_CODES = {
     "timeout": -4,
     "too-large": -5,
     "tls": -2,
+    "invalid-response": -3,
+    "truncated": -3,
+    "cancelled": -5,
     "blocked-address": -5001,
     "robots": -9998,
     "error": -5,
@@ -46,7 +49,7 @@ def exchange_line(exchange: HttpExchange, *, digest: str | None, when: datetime)
         began=exchange.fetched_at,
         duration_ms=exchange.duration_ms,
         digest=digest,
-        annotations="-",
+        annotations="truncated" if exchange.truncated else "-",
     )
 
 

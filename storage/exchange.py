@@ -27,6 +27,8 @@ class HttpExchange:
     duration_ms: int | None = None
     referrer: str | None = None
     hops: str = ""
+    # WARC-Truncated reason when the body is incomplete ("disconnect": the server hung up).
+    truncated: str | None = None
     # Set by the recorder so the crawler can attach extracted text to the capture row.
     capture_id: int | None = field(default=None, compare=False)
     # "response" or "revisit", set by the recorder: a revisit's text is already extracted.

@@ -54,6 +54,8 @@ class WarcCaptureMiddleware:
         self.stats.inc_value("reftrail/captures")
         self.stats.inc_value("reftrail/bytes", len(response.body))
         self.stats.inc_value(f"reftrail/status/{response.status}")
+        if exchange.truncated:
+            self.stats.inc_value("reftrail/truncated")
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:

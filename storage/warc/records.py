@@ -84,6 +84,8 @@ class ExchangeRecords:
         }
         if exchange.ip:
             fields["WARC-IP-Address"] = exchange.ip
+        if exchange.truncated:
+            fields["WARC-Truncated"] = exchange.truncated
         return self.builder.create_warc_record(
             exchange.url,
             "response",
