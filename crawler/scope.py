@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from w3lib.url import canonicalize_url
+
 # Paths deeper than this, or repeating a segment this often, are crawler traps (as in
 # Heritrix's TooManyPathSegments and MatchesRepeatedPathSegments rules).
 MAX_PATH_SEGMENTS = 20
@@ -31,6 +33,24 @@ def is_fetchable(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def url_key(url: str) -> str:
+    """The form two spellings of one URL share: the duplicate check compares these.
+
+    Case of scheme and host, default ports, dot-segments, percent-encoding and query order
+    differ between links to the same resource; the URL fetched stays the one linked.
+    """
+    try:
+        key = canonicalize_url(url)
+    except ValueError:
+        return url
+    scheme, sep, rest = key.partition("://")
+    host, slash, path = rest.partition("/")
+    default = {"http": ":80", "https": ":443"}.get(scheme)
+    if default and host.endswith(default):
+        host = host.removesuffix(default)
+    return f"{scheme}{sep}{host}{slash}{path}"
 
 
 def looks_like_trap(url: str) -> bool:

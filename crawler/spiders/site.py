@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 from crawler.capture_service import CaptureService
 from crawler.config import apply_contact_url
 from crawler.links import html_links, stylesheet_links
-from crawler.scope import Scope
+from crawler.scope import Scope, url_key
 from storage.crawls import PendingURL
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ class SiteSpider(scrapy.Spider):
                 "give the site to crawl: scrapy crawl site -a url=https://example.com/"
             )
         self.fresh = str(fresh).lower() in ("1", "true", "yes")
-        self.seen: set[str] = set()
+        self.seen: set[str] = set()  # URLs as linked
+        self.seen_keys: set[str] = set()  # their canonical keys (url_key)
         self.pages_scheduled = 0
 
     @classmethod
@@ -85,21 +86,26 @@ class SiteSpider(scrapy.Spider):
         run = self.service.begin(
             self.seeds, kind=self.crawl_kind, options=options, fresh=self.fresh
         )
+        self.seen = run.seen
+        self.seen_keys = {url_key(url) for url in run.seen}
+        pending = list(run.pending)
+        self.pages_scheduled = run.pages_done + sum(1 for p in pending if p.kind == PAGE)
         if run.resumed:
-            self.seen = run.seen
-            pending = run.pending
-            self.pages_scheduled = run.pages_done + sum(1 for p in pending if p.kind == PAGE)
             logger.info(
                 "resuming crawl %s: %d URLs left, %d pages already done",
                 run.uuid,
                 len(pending),
                 run.pages_done,
             )
-        else:
-            pending = [PendingURL(url, 0, PAGE) for url in dict.fromkeys(self.seeds)]
-            self.seen.update(p.url for p in pending)
-            self.pages_scheduled = len(pending)
-            self.service.add_frontier(pending)
+        # Seeds not in the frontier yet: a new crawl, or one killed before it recorded them.
+        seeds = [
+            PendingURL(url, 0, PAGE) for url in dict.fromkeys(self.seeds) if url not in self.seen
+        ]
+        self.seen.update(p.url for p in seeds)
+        self.seen_keys.update(url_key(p.url) for p in seeds)
+        self.pages_scheduled += len(seeds)
+        self.service.add_frontier(seeds)
+        pending = seeds + pending
         for entry in pending:
             yield self._request(entry, hops="")
 
@@ -147,13 +153,13 @@ class SiteSpider(scrapy.Spider):
         found = []
         next_depth = depth + 1
         for url in urls:
-            if url in self.seen:
+            if url in self.seen or self._seen_as_other_spelling(url):
                 continue
             if self.scope.max_pages and self.pages_scheduled >= self.scope.max_pages:
                 break
             if not self.scope.follows_page(url, next_depth):
                 continue
-            self.seen.add(url)
+            self._take(url)
             self.pages_scheduled += 1
             found.append((PendingURL(url, next_depth, PAGE, via), hops + "L"))
         return found
@@ -163,11 +169,24 @@ class SiteSpider(scrapy.Spider):
     ) -> list[tuple[PendingURL, str]]:
         found = []
         for url in urls:
-            if url in self.seen or not self.scope.fetches_requisite(url):
+            if url in self.seen or self._seen_as_other_spelling(url):
                 continue
-            self.seen.add(url)
+            if not self.scope.fetches_requisite(url):
+                continue
+            self._take(url)
             found.append((PendingURL(url, depth, REQUISITE, via), hops + "E"))
         return found
+
+    def _seen_as_other_spelling(self, url: str) -> bool:
+        """Whether another spelling of the URL was taken; only URLs not seen verbatim pay."""
+        if url_key(url) in self.seen_keys:
+            self.seen.add(url)  # next time the verbatim check answers
+            return True
+        return False
+
+    def _take(self, url: str) -> None:
+        self.seen.add(url)
+        self.seen_keys.add(url_key(url))
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

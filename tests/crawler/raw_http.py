@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -45,26 +46,35 @@ RESPONSES: dict[str, bytes] = {
         b"HTTP/1.1 200 OK", HTML, b"Transfer-Encoding: chunked", body=b"ZZ\r\nhello\r\n0\r\n\r\n"
     ),
 }
-GOOD_LINKS = ["/plain-1", "/plain-2", "/caf%C3%A9", "/with%20space"]
+GOOD_LINKS = ["/plain-1", "/plain-2?a=1&b=2", "/caf%C3%A9", "/with%20space"]
+# Other spellings of GOOD_LINKS (dot-segments, query order, default port): never fetched.
+OTHER_SPELLINGS = ["/x/../plain-1", "/plain-2?b=2&a=1", "{base_upper}/plain-1"]
 BROKEN_LINKS = ["http://[::1", "http://127.0.0.1:99999/", "javascript:void(0)", "mailto:x@y.z"]
 
 
-def home() -> bytes:
-    links = [*RESPONSES, *GOOD_LINKS, *BROKEN_LINKS]
+def home(base: str) -> bytes:
+    spellings = [
+        s.format(base_upper=base.upper().replace("HTTP://", "http://")) for s in OTHER_SPELLINGS
+    ]
+    links = [*RESPONSES, *GOOD_LINKS, *spellings, *BROKEN_LINKS]
     body = "<html><body>" + "".join(f'<a href="{href}">{href}</a>\n' for href in links)
     return _ok((body + "</body></html>").encode())
 
 
-def answer(path: str) -> bytes:
+def answer(path: str, base: str) -> bytes:
     if path == "/":
-        return home()
+        return home(base)
     return RESPONSES.get(path) or _ok(PAGE)
 
 
 @contextmanager
-def raw_http_server() -> Iterator[str]:
-    """Serve on 127.0.0.1:<free port>; yields the base URL. One request per connection."""
+def raw_http_server(requests: Counter[str] | None = None) -> Iterator[str]:
+    """Serve on 127.0.0.1:<free port>; yields the base URL. One request per connection.
+
+    ``requests`` (if given) counts the request targets served.
+    """
     listener = socket.create_server(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     stop = threading.Event()
 
     def handle(conn: socket.socket) -> None:
@@ -75,7 +85,10 @@ def raw_http_server() -> Iterator[str]:
                 if not chunk:
                     return
                 data += chunk
-            conn.sendall(answer(data.split(b" ")[1].decode("latin-1")))
+            target = data.split(b" ")[1].decode("latin-1")
+            if requests is not None:
+                requests[target] += 1
+            conn.sendall(answer(target, base))
 
     def serve() -> None:
         listener.settimeout(0.2)
@@ -89,7 +102,7 @@ def raw_http_server() -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+        yield base
     finally:
         stop.set()
         thread.join()

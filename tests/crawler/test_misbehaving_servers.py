@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,7 +29,8 @@ def test_misbehaving_responses_are_archived_as_they_came(module_db: str, tmp_pat
         "-s",
         "REFTRAIL_PROGRESS=log",
     ]
-    with raw_http_server() as base, database_for(module_db) as url:
+    served: Counter[str] = Counter()
+    with raw_http_server(served) as base, database_for(module_db) as url:
         result = run_cli(["crawl", f"{base}/", *settings], web=None, archive=root, database_url=url)
         assert result.returncode == 0, result.stderr[-3000:]
         with (
@@ -40,6 +42,9 @@ def test_misbehaving_responses_are_archived_as_they_came(module_db: str, tmp_pat
         # A broken link on the page does not cost the page's other links.
         for path in GOOD_LINKS:
             assert rows[path].status == 200, path
+        # Other spellings of a URL already taken are not fetched again.
+        assert served["/plain-1"] == 1 and served["/plain-2?a=1&b=2"] == 1, served
+        assert "/plain-2?b=2&a=1" not in served and "/x/../plain-1" not in served, served
         # A body cut short is kept, marked as truncated.
         short = rows["/short"]
         record = read_record(root / "warcs", short.warc_file, short.warc_offset, short.warc_length)
