@@ -37,15 +37,25 @@ class CrawlOutcome:
 
 # Scrapy's start-up inventory (settings, middlewares, stats dump) drowns the progress display;
 # it stays one -s LOG_LEVEL=DEBUG away.
-CHATTY_LOGGERS = ("scrapy.middleware", "scrapy.utils.log", "scrapy.crawler", "scrapy.addons",
-                  "scrapy.statscollectors", "scrapy.extensions.logstats",
-                  "scrapy.core.engine", "scrapy.extensions.telnet")
+CHATTY_LOGGERS = (
+    "scrapy.middleware",
+    "scrapy.utils.log",
+    "scrapy.crawler",
+    "scrapy.addons",
+    "scrapy.statscollectors",
+    "scrapy.extensions.logstats",
+    "scrapy.core.engine",
+    "scrapy.extensions.telnet",
+)
 
 
 def quiet_scrapy_inventory(settings: Settings) -> None:
     if settings.get("LOG_LEVEL") == "INFO":
         for name in CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+    # A robots.txt that cannot be fetched is an outcome (in the crawl log with its reason),
+    # not an error worth a traceback.
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
 
 
 def run_crawl(

@@ -18,9 +18,11 @@ CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""", re.IGNORECASE)
 SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "tel:", "about:", "#", "blob:")
 
+# rel values are case-insensitive in HTML; XPath 1.0 lower-cases only by translate().
+_REL = "concat(' ', translate(normalize-space(@rel), 'ACEHIKLMNOPRSTY', 'acehiklmnoprsty'), ' ')"
 REQUISITE_XPATH = (
-    "//link[contains(concat(' ', normalize-space(@rel), ' '), ' stylesheet ') or "
-    "contains(@rel, 'icon') or @rel='preload' or @rel='manifest']/@href"
+    f"//link[contains({_REL}, ' stylesheet ') or contains({_REL}, 'icon')"
+    f" or contains({_REL}, ' preload ') or contains({_REL}, ' manifest ')]/@href"
     " | //img/@src | //img/@data-src | //img/@data-lazy-src | //img/@data-original"
     " | //script/@src | //iframe/@src | //frame/@src | //embed/@src | //object/@data"
     " | //video/@src | //video/@poster | //audio/@src | //source/@src | //track/@src"
@@ -51,6 +53,9 @@ def _absolute(base: str, value: str, origin: str) -> str | None:
     value = value.strip()
     if value.startswith(("http://", "https://")):
         return value.partition("#")[0]
+    if value[:8].lower().startswith(("http://", "https://")):  # HTTP://, Https://
+        scheme, _, rest = value.partition(":")
+        return f"{scheme.lower()}:{rest.partition('#')[0]}"
     if value.startswith("/") and not value.startswith("//") and "/." not in value:
         return origin + value.partition("#")[0]
     if not value or value[:11].lower().startswith(SKIP_SCHEMES):

@@ -10,7 +10,9 @@ cannot reach the archivist's own network; host-map answers too, as /etc/hosts an
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -58,7 +60,10 @@ def _is_ip_literal(name: str) -> bool:
 
 
 def parse_host_map(value: object) -> dict[str, str]:
-    """Accept a dict or ``"host=ip,host=ip"`` text."""
+    """Accept a dict, its JSON text (as ``scrapy crawl -s`` passes it), or ``host=ip,...``."""
+    if isinstance(value, str) and value.strip().startswith("{"):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
     if isinstance(value, dict):
         return {str(k).lower(): str(v) for k, v in value.items()}
     if not value:

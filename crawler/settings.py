@@ -34,8 +34,9 @@ REFTRAIL_EXTRACT_WORKERS = 0
 REFTRAIL_EXTRACT_BACKLOG = 256
 
 # --- Scope of a site crawl -----------------------------------------------------------------
-# Links followed from a seed, counted in hops; 0 means no limit.
-REFTRAIL_DEPTH = 0
+# Links followed from a seed, counted in hops (Heritrix's max-hops default); 0: no limit.
+# A limit is what stops endless generated pages (calendars, faceted search) by default.
+REFTRAIL_DEPTH = 20
 # Stop after this many pages (HTML documents, not requisites); 0 means no limit.
 REFTRAIL_MAX_PAGES = 0
 # Regular expressions a followed URL must match (any) / must not match (none).

@@ -103,18 +103,12 @@ def test_srcset_candidates_and_css_urls() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="links.py: rel is matched case-sensitively (HTML rel is not)"
-)
 def test_a_stylesheet_rel_in_capitals_is_a_requisite() -> None:
     assert links('<link rel="StyleSheet" href="/s.css">').requisites == [
         "https://news.example.com/s.css"
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="links.py: an absolute URL with an upper-case scheme is dropped"
-)
 def test_an_upper_case_scheme_is_still_a_link() -> None:
     found = links('<a href="HTTPS://Other.example/p">x</a><img src="HTTP://cdn.example/i.png">')
     assert found.pages == ["https://Other.example/p"]
