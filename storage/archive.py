@@ -6,6 +6,7 @@ web app agree on where things are and the schema is always current.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -68,7 +69,7 @@ class Archive:
         try:
             for folder in (path, path / "warcs", path / "logs"):
                 folder.mkdir(parents=True, exist_ok=True)
-            probe = path / ".write-test"
+            probe = path / f".write-test-{os.getpid()}"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
@@ -77,7 +78,10 @@ class Archive:
                 "Choose a writable folder with --archive or REFTRAIL_ARCHIVE."
             ) from exc
         engine = db.make_engine(database_url_for(path, database_url))
-        db.upgrade(engine)
+        # One process at a time creates or upgrades the schema (SQLite has no advisory locks).
+        with open(path / ".schema.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            db.upgrade(engine)
         return cls(path, engine)
 
     def session(self) -> Session:

@@ -58,24 +58,29 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revisions(engine: Engine) -> set[str]:
+    """Every head: features may add their tables on branches of their own."""
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision (creates it on an empty database)."""
+    """Bring the schema to the newest revision(s) (creates it on an empty database)."""
     try:
-        current = current_revision(engine)
-        head = head_revision(engine)
-        if current == head:
+        current = current_revisions(engine)
+        heads = head_revisions(engine)
+        if current == heads:
             return
-        logger.info("upgrading database schema from %s to %s", current or "empty", head)
-        command.upgrade(alembic_config(engine), "head")
+        logger.info(
+            "upgrading database schema from %s to %s",
+            ", ".join(sorted(current)) or "empty",
+            ", ".join(sorted(heads)),
+        )
+        command.upgrade(alembic_config(engine), "heads")
     except SQLAlchemyError as exc:
         raise DatabaseError(
             f"cannot open or upgrade the database at {engine.url!r}: {exc}. "
