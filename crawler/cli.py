@@ -250,6 +250,20 @@ def demo(
         raise fail(outcome.error or f"the demo crawl did not finish ({outcome.finish_reason})")
 
 
+# Command groups of other areas (blogs, web app, schedules, ...): crawler/commands/<area>.py.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_command_modules() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"crawler.commands.{name}").register(app)
+
+
+_register_command_modules()
+
+
 def main() -> None:
     logging.captureWarnings(True)
     logging.getLogger("alembic").setLevel(logging.WARNING)
