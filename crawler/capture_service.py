@@ -256,6 +256,8 @@ class CaptureService:
                 )
             )
             count += 1
+            if count % 500 == 0:
+                logger.info("text extraction: %d archived pages read back so far", count)
         return count
 
     def _fail(self, exc: BaseException) -> None:
@@ -293,7 +295,8 @@ class CaptureService:
             waiting = self.pool.backlog + self.deferred_extractions
             if waiting:
                 logger.info("finishing text extraction of about %d pages", waiting)
-            self.pool.wait_idle()
+            while not self.pool.wait_idle(timeout=10):
+                logger.info("text extraction: %d pages in progress", self.pool.backlog)
             self._drain()  # documents of pages extracted during the crawl are saved
             self._catch_up_extraction()
         self.pool.close()  # waits for extraction; callbacks queue their documents

@@ -115,10 +115,10 @@ class ExtractionPool:
             self._lock.notify_all()
         self._slots.release()
 
-    def wait_idle(self) -> None:
+    def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until every submitted page has finished (its callback has run)."""
         with self._lock:
-            self._lock.wait_for(lambda: self._in_flight == 0)
+            return self._lock.wait_for(lambda: self._in_flight == 0, timeout)
 
     @property
     def backlog(self) -> int:
