@@ -56,7 +56,7 @@ class AddressGuardMiddleware:
 
         try:
             # The resolver refuses private answers with BlockedAnswerError (a BlockedAddressError).
-            await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+            await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined,arg-type]
         except BlockedAddressError:
             raise
         except DNSLookupError as exc:
