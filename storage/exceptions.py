@@ -25,3 +25,7 @@ class RecordNotFoundError(StorageError):
 
 class DigestMismatchError(StorageError):
     """Raised by the WARC reader when a record's bytes do not match its recorded digests."""
+
+
+class ScheduleError(StorageError):
+    """Raised by :mod:`storage.schedules` for an unknown or duplicate schedule name."""

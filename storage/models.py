@@ -146,3 +146,71 @@ class FrontierEntry(Base):
     kind: Mapped[str] = mapped_column(String(16), default="page")
     referrer: Mapped[str | None] = mapped_column(Text, nullable=True)
     done: Mapped[bool] = mapped_column(default=False)
+
+
+class Schedule(Base):
+    """A recurring crawl of some seeds (and optionally a recurring link check): issue 7."""
+
+    __tablename__ = "schedule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    seeds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Extra `reftrail crawl` arguments, as the user typed them after `--`.
+    crawl_options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    crawl_cron: Mapped[str] = mapped_column(String(100))
+    check_cron: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    webhook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When each part is next due; a runner claims a due time by moving it on atomically.
+    next_crawl_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduleRun(Base):
+    """One run of a schedule (a crawl or a link check), whoever started it."""
+
+    __tablename__ = "schedule_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Kept (with the name) when the schedule is removed, so history outlives it.
+    schedule_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    schedule_name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # crawl | check
+    trigger: Mapped[str] = mapped_column(String(16))  # cron | manual
+    state: Mapped[str] = mapped_column(String(16), default="running")
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    host: Mapped[str] = mapped_column(String(255), default="")
+    runner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    crawl_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl.id", ondelete="SET NULL"), nullable=True
+    )
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    log_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    log_tail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ScheduleLock(Base):
+    """At most one run per schedule: the row exists while a run holds the schedule.
+
+    Taken with an INSERT (or a conditional UPDATE of a stale row), so two runners cannot both
+    win; stale when its heartbeat is old or, on this host, its runner and run are both gone.
+    """
+
+    __tablename__ = "schedule_lock"
+
+    schedule_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    runner_pid: Mapped[int] = mapped_column(Integer)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
