@@ -261,7 +261,11 @@ def _register_command_modules() -> None:
         importlib.import_module(f"crawler.commands.{name}").register(app)
 
 
-_register_command_modules()
+# Under `python -m crawler.cli` this file also runs as __main__ (and as __mp_main__ in
+# worker processes), and command modules import `crawler.cli`: register them only in that
+# module, never in a second copy of it (a circular import).
+if __name__ == "crawler.cli":
+    _register_command_modules()
 
 
 def main() -> None:
@@ -275,4 +279,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from crawler.cli import main as cli_main
+
+    cli_main()

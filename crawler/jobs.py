@@ -390,6 +390,8 @@ class Runner:
             if run.pid:
                 crawl = store.crawl_of_process(self.archive, run.pid, since=run.started_at)
             done = crawl is not None and crawl.state == "done"
+            if crawl is not None and not store.pid_alive(crawl.pid):
+                store.mark_crawl_interrupted(self.archive, crawl.id, now=now)
             store.update_run(
                 self.archive,
                 run.id,

@@ -43,7 +43,11 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a killed process whose parent died too may linger as a zombie for a while
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,3 +331,13 @@ def crawl_of_process(archive: Archive, pid: int, *, since: datetime) -> Crawl | 
             .where((Crawl.ended_at.is_(None)) | (Crawl.ended_at >= since))
             .order_by(Crawl.id.desc())
         ).first()
+
+
+def mark_crawl_interrupted(archive: Archive, crawl_id: int, *, now: datetime) -> None:
+    """A crawl whose process died with its runner: ``interrupted`` (``crawl`` resumes it)."""
+    with archive.session() as session, session.begin():
+        session.execute(
+            update(Crawl)
+            .where(Crawl.id == crawl_id, Crawl.state == "running")
+            .values(state="interrupted", ended_at=now)
+        )
