@@ -268,7 +268,7 @@ def run(
             raise cli.fail(f"schedule {name} has no link check (add one with --check-links)", 2)
         runner = Runner(opened)
         install_signal_handlers(runner)
-        active = run_now(runner, schedule, kind, echo=lambda text: sys.stderr.write(text))
+        active = run_now(runner, schedule, kind, echo=_echo)
         if active is None:
             lock = store.get_lock(opened, schedule.id)
             holder = f" (run {lock.run_id} by {lock.owner})" if lock is not None else ""
@@ -365,3 +365,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(schedule_app, name="schedule")
     app.command("jobs")(jobs)
     app.command("runs")(runs)
+
+
+def _echo(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
