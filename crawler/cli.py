@@ -251,7 +251,7 @@ def demo(
 
 
 # Command groups of other areas (blogs, web app, schedules, ...): crawler/commands/<area>.py.
-COMMAND_MODULES: tuple[str, ...] = ("schedules",)
+COMMAND_MODULES: tuple[str, ...] = ("schedules", "webapp")
 
 
 def _register_command_modules() -> None:

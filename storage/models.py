@@ -214,3 +214,19 @@ class ScheduleLock(Base):
     run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+class Exclusion(Base):
+    """A URL or SURT prefix whose captures are kept but never served or exported (access control).
+
+    ``surt`` is the prefix matched against ``Capture.surt``; ``value`` is what the archivist
+    typed (a URL prefix or a SURT), kept for display.
+    """
+
+    __tablename__ = "exclusion"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    surt: Mapped[str] = mapped_column(Text, unique=True)
+    value: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+

@@ -1,0 +1,235 @@
+"""Full-text search over extracted documents: one function, two engines.
+
+SQLite: the ``document_fts`` FTS5 table (porter stemming), ranked by bm25 with title hits
+weighing more, snippets by ``snippet()``. PostgreSQL: the ``search_vector`` tsvector column
+(GIN index), ``websearch_to_tsquery``, ``ts_rank_cd`` and ``ts_headline``. Queries use web
+search syntax on both: words, "quoted phrases", ``-excluded`` words, ``OR``.
+
+Snippets come back HTML-escaped with matches in ``<mark>``: the highlight markers are
+private-use characters put in by the database, and everything else is escaped here.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+
+from storage.archive import Archive
+from storage.cdx import host_surt
+from storage.exceptions import StorageError
+from storage.timeutil import as_utc, timestamp14
+
+START, STOP = "\ue000", "\ue001"
+MAX_QUERY = 500
+MAX_PAGE = 100
+
+
+class SearchError(StorageError, ValueError):
+    """Raised by :func:`search` for an empty or malformed query or cursor."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    capture_id: int
+    document_id: int
+    url: str
+    title: str | None
+    fetched_at: datetime
+    timestamp: str
+    snippet_html: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    hits: list[SearchHit]
+    next_cursor: str | None
+
+
+def highlight(snippet: str) -> str:
+    """Escape a snippet and turn the database's match markers into ``<mark>``."""
+    escaped = html.escape(snippet.replace("\x00", ""), quote=True)
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def fts5_query(query: str) -> str:
+    """Web search syntax as an FTS5 expression in which every term is a quoted string.
+
+    Quoting every term means no user input is ever FTS5 syntax (``NEAR``, ``*``, ``:``,
+    parentheses), so a query can never be a syntax error.
+    """
+    positives: list[str] = []
+    negatives: list[str] = []
+    pending_or = False
+    for match in TOKEN.finditer(query):
+        negate, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None:
+            if word == "OR" and positives:
+                pending_or = True
+                continue
+            negate = "-" if word.startswith("-") and len(word) > 1 else ""
+            phrase = word[1:] if negate else word
+        terms = phrase.strip()
+        if not terms:
+            continue
+        quoted = '"' + terms.replace('"', '""') + '"'
+        if negate:
+            negatives.append(quoted)
+        elif pending_or:
+            positives[-1] = f"({positives[-1]} OR {quoted})"
+            pending_or = False
+        else:
+            positives.append(quoted)
+    if not positives:
+        return ""
+    expression = " AND ".join(positives)
+    for term in negatives:
+        expression = f"({expression}) NOT {term}"
+    return expression
+
+
+def _encode_cursor(score: float, document_id: int) -> str:
+    raw = json.dumps([score, document_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        score, document_id = json.loads(base64.urlsafe_b64decode(padded))
+        return float(score), int(document_id)
+    except (ValueError, TypeError) as exc:
+        raise SearchError("invalid cursor") from exc
+
+
+SQLITE_SQL = """
+SELECT * FROM (
+    SELECT d.id AS document_id, c.id AS capture_id, c.url AS url, d.title AS title,
+           c.fetched_at AS fetched_at,
+           bm25(document_fts, 5.0, 1.0) AS score,
+           snippet(document_fts, 1, :start, :stop, '…', 24) AS snippet
+    FROM document_fts
+    JOIN document d ON d.id = document_fts.rowid
+    JOIN capture c ON c.id = d.capture_id
+    WHERE document_fts MATCH :query {filters}
+) AS hits
+WHERE {after}
+ORDER BY score, document_id
+LIMIT :limit
+"""
+
+POSTGRES_SQL = """
+SELECT * FROM (
+    SELECT d.id AS document_id, c.id AS capture_id, c.url AS url, d.title AS title,
+           c.fetched_at AS fetched_at, d.text AS body,
+           -ts_rank_cd(d.search_vector, q.query, 32)::float8 AS score, q.query AS query
+    FROM document d
+    JOIN capture c ON c.id = d.capture_id,
+         websearch_to_tsquery('english', :query) AS q(query)
+    WHERE d.search_vector @@ q.query {filters}
+) AS hits
+WHERE {after}
+ORDER BY score, document_id
+LIMIT :limit
+"""
+
+POSTGRES_HEADLINE = """
+SELECT ts_headline('english', left(coalesce(CAST(:body AS text), ''), 200000),
+                   websearch_to_tsquery('english', :query), :options)
+"""
+
+EXCLUDED = """NOT EXISTS (SELECT 1 FROM exclusion e
+    WHERE substr(c.surt, 1, length(e.surt)) = e.surt)"""
+
+
+def search(
+    archive: Archive,
+    query: str,
+    *,
+    site: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> SearchPage:
+    """Documents matching ``query``, best first, ``limit`` at a time (keyset paging)."""
+    query = (query or "").strip()
+    if not query:
+        raise SearchError("empty query")
+    if len(query) > MAX_QUERY:
+        raise SearchError(f"query longer than {MAX_QUERY} characters")
+    limit = max(1, min(int(limit), MAX_PAGE))
+    params: dict[str, object] = {"limit": limit + 1, "start": START, "stop": STOP}
+    filters = [EXCLUDED]
+    if site:
+        host = host_surt(site)
+        params["site_host"] = host + "%"
+        params["site_sub"] = host[:-1] + ",%"
+        filters.append("(c.surt LIKE :site_host OR c.surt LIKE :site_sub)")
+    if since is not None:
+        params["since"] = as_utc(since)
+        filters.append("c.fetched_at >= :since")
+    if until is not None:
+        params["until"] = as_utc(until)
+        filters.append("c.fetched_at <= :until")
+    after = "1 = 1"
+    if cursor:
+        params["after_score"], params["after_id"] = _decode_cursor(cursor)
+        after = "(score > :after_score OR (score = :after_score AND document_id > :after_id))"
+    dialect = archive.engine.dialect.name
+    if dialect == "sqlite":
+        params["query"] = fts5_query(query)
+        if not params["query"]:
+            return SearchPage([], None)
+        sql = SQLITE_SQL
+    elif dialect == "postgresql":
+        params["query"] = query
+        sql = POSTGRES_SQL
+    else:
+        raise SearchError(f"full-text search is not available on {dialect}")
+    statement = text(sql.format(filters="".join(" AND " + f for f in filters), after=after))
+    with archive.session() as session:
+        rows = session.execute(statement, params).mappings().all()
+        hits = []
+        for row in rows[:limit]:
+            if dialect == "postgresql":
+                snippet = session.execute(
+                    text(POSTGRES_HEADLINE),
+                    {
+                        "body": row["body"],
+                        "query": query,
+                        "options": f"StartSel={START}, StopSel={STOP}, MaxFragments=2, "
+                        'MaxWords=30, MinWords=10, FragmentDelimiter=" … "',
+                    },
+                ).scalar_one()
+            else:
+                snippet = row["snippet"] or ""
+            fetched = row["fetched_at"]
+            if isinstance(fetched, str):
+                fetched = datetime.fromisoformat(fetched)
+            fetched = as_utc(fetched)
+            hits.append(
+                SearchHit(
+                    capture_id=row["capture_id"],
+                    document_id=row["document_id"],
+                    url=row["url"],
+                    title=row["title"],
+                    fetched_at=fetched,
+                    timestamp=timestamp14(fetched),
+                    snippet_html=highlight(snippet or ""),
+                    score=float(row["score"]),
+                )
+            )
+    next_cursor = None
+    if len(rows) > limit and hits:
+        next_cursor = _encode_cursor(hits[-1].score, hits[-1].document_id)
+    return SearchPage(hits, next_cursor)
