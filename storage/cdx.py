@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.captures import surt_key
 from storage.exceptions import StorageError
@@ -224,7 +224,9 @@ class CdxQuery:
         )
 
 
-def _starts_with(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
+def _starts_with(
+    column: ColumnElement[str] | InstrumentedAttribute[str], prefix: str
+) -> ColumnElement[bool]:
     # LIKE narrows (and can use an index); substr makes it exact (SQLite LIKE ignores case).
     return and_(
         column.startswith(prefix, autoescape=True),

@@ -87,7 +87,8 @@ def remove_exclusion(archive: Archive, rule: str | int) -> int:
             condition = Exclusion.id == int(rule)
         else:
             condition = (Exclusion.value == rule) | (Exclusion.surt == rule_surt(str(rule)))
-        removed = session.execute(delete(Exclusion).where(condition)).rowcount
+        result = session.execute(delete(Exclusion).where(condition))
+        removed = int(getattr(result, "rowcount", 0) or 0)
     if not removed:
         raise ExclusionError(f"no exclusion matches {rule!r}")
     return removed
