@@ -10,6 +10,12 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 bash scripts/services.sh
+# The browser test drives Debian's chromium with Playwright (which cannot download browsers here).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "test: installing Debian's chromium for the browser test"
+    apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+fi
 # Real pages written by others live beside the checkout (../shared/corpus); tests say when absent.
 if [ -z "${REFTRAIL_CORPUS_DIR:-}" ] && [ ! -d ../shared/corpus ] && [ -d /work/shared/corpus ]; then
     export REFTRAIL_CORPUS_DIR=/work/shared/corpus
