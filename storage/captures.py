@@ -49,6 +49,8 @@ class Original:
     record_id: str
     url: str
     fetched_at: datetime
+    digest: str | None = None
+    length: int | None = None
 
 
 class RevisitIndex:
@@ -57,6 +59,7 @@ class RevisitIndex:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self._known: dict[tuple[str, str], Original] = {}
+        self._latest: dict[str, Original] = {}  # newest response record of each URL
         self._loaded: set[str] = set()
 
     def preload(self, urls: list[str]) -> None:
@@ -68,21 +71,32 @@ class RevisitIndex:
                 chunk = missing[start : start + 500]
                 rows = session.execute(
                     select(
-                        Capture.url, Capture.payload_digest, Capture.record_id, Capture.fetched_at
+                        Capture.url,
+                        Capture.payload_digest,
+                        Capture.record_id,
+                        Capture.fetched_at,
+                        Capture.length,
                     )
                     .where(Capture.url.in_(chunk), Capture.record_type == "response")
                     .order_by(Capture.fetched_at)
                 )
-                for url, digest, record_id, fetched_at in rows:
+                for url, digest, record_id, fetched_at, length in rows:
                     if digest and record_id:
-                        self._known.setdefault((url, digest), Original(record_id, url, fetched_at))
+                        original = Original(record_id, url, fetched_at, digest, length)
+                        self._known.setdefault((url, digest), original)
+                        self._latest[url] = original
         self._loaded.update(missing)
 
     def get(self, url: str, digest: str) -> Original | None:
         return self._known.get((url, digest))
 
+    def latest(self, url: str) -> Original | None:
+        """The newest response record of ``url``: what a 304 says is still current."""
+        return self._latest.get(url)
+
     def add(self, url: str, digest: str, original: Original) -> None:
         self._known.setdefault((url, digest), original)
+        self._latest[url] = original
 
 
 class CaptureRecorder:
@@ -131,7 +145,19 @@ class CaptureRecorder:
     ) -> tuple[Original | None, RecordLocation]:
         record_id = self.records.make_id()
         original = self.revisits.get(exchange.url, digest)
-        if original is not None:
+        not_modified = self.revisits.latest(exchange.url) if exchange.status == 304 else None
+        if not_modified is not None:
+            # The answer to a conditional request: the archived copy is still current.
+            original = not_modified
+            main = self.records.not_modified(
+                exchange,
+                record_id=record_id,
+                refers_to=original.record_id,
+                refers_to_uri=original.url,
+                refers_to_date=original.fetched_at,
+                payload_digest=original.digest,
+            )
+        elif original is not None:
             main = self.records.revisit(
                 exchange,
                 record_id=record_id,
@@ -150,7 +176,9 @@ class CaptureRecorder:
         location = self.writer.write(group)[0]
         if original is None:
             self.revisits.add(
-                exchange.url, digest, Original(record_id, exchange.url, exchange.fetched_at)
+                exchange.url,
+                digest,
+                Original(record_id, exchange.url, exchange.fetched_at, digest, len(exchange.body)),
             )
         return original, location
 
@@ -167,6 +195,12 @@ class CaptureRecorder:
             if location_header and 300 <= exchange.status < 400
             else None
         )
+        length = len(exchange.body)
+        if original is not None and exchange.status == 304:
+            # A server-not-modified revisit stands for the original's payload (reindex
+            # rebuilds the row the same way, from WARC-Payload-Digest and the original).
+            digest = original.digest or digest
+            length = original.length if original.length is not None else length
         return {
             "crawl_id": self.crawl_id,
             "url": exchange.url,
@@ -175,7 +209,7 @@ class CaptureRecorder:
             "fetched_at": to_millis(exchange.fetched_at),
             "status": exchange.status,
             "mime": exchange.mime,
-            "length": len(exchange.body),
+            "length": length,
             "payload_digest": digest,
             "record_type": location.record_type,
             "record_id": location.record_id,

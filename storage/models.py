@@ -230,3 +230,67 @@ class Exclusion(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+
+class Site(Base):
+    """A blog (or any site with feeds or sitemaps): its platform and where its posts are listed."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    # blogger, wordpress or generic (any site with RSS/Atom feeds or sitemaps).
+    platform: Mapped[str] = mapped_column(String(32), default="generic")
+    feeds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sitemaps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawl.id"), nullable=True)
+
+
+class Post(Base):
+    """One post of a Site, with its metadata and the capture that holds its latest version."""
+
+    __tablename__ = "post"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_post_site_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), index=True)
+    # Canonical URL (no ?m=1, ?showComment=, ?replytocom=, /amp/ ...).
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ISO 8601 with the offset the blog gave; *_at columns are the same instants in UTC.
+    published: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    updated: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    body_html: Mapped[str | None] = mapped_column(Text, nullable=True)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Validators of the archived version, sent back as If-None-Match / If-Modified-Since.
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The updated time feeds or sitemaps gave when the post was last captured.
+    listed_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PostCapture(Base):
+    """One fetch of a post: its history (new version, 304 not modified, identical, gone)."""
+
+    __tablename__ = "post_capture"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id"))
+    crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawl.id"), nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # changed, not-modified (304), identical (same payload), gone (404/410).
+    outcome: Mapped[str] = mapped_column(String(16))

@@ -23,6 +23,8 @@ from storage.timeutil import warc_date
 
 WARC_VERSION = "WARC/1.1"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# A 304 answer to a conditional request: the server says the archived copy is still current.
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 # Headers that describe how the bytes travelled, not the stored body: Scrapy has already
 # undone chunking, so a reader that saw "chunked" would try to de-chunk the body again.
@@ -120,6 +122,41 @@ class ExchangeRecords:
             http_headers=self.response_headers(exchange),
             warc_headers_dict=fields,
         )
+
+    def not_modified(
+        self,
+        exchange: HttpExchange,
+        *,
+        record_id: str,
+        refers_to: str,
+        refers_to_uri: str,
+        refers_to_date: datetime,
+        payload_digest: str | None = None,
+    ) -> ArcWarcRecord:
+        """A ``revisit`` (server-not-modified profile) for a 304 to a conditional request.
+
+        It carries the 304's headers only; the payload is the one of ``refers_to``, whose
+        digest is repeated (when known) so that replay tools can find it by digest too.
+        """
+        fields = {
+            "WARC-Record-ID": record_id,
+            "WARC-Date": warc_date(exchange.fetched_at),
+            "WARC-Refers-To": refers_to,
+        }
+        if exchange.ip:
+            fields["WARC-IP-Address"] = exchange.ip
+        record = self.builder.create_warc_record(
+            exchange.url,
+            "revisit",
+            http_headers=self.response_headers(exchange),
+            warc_headers_dict=fields,
+        )
+        record.rec_headers.add_header("WARC-Profile", NOT_MODIFIED_PROFILE)
+        record.rec_headers.add_header("WARC-Refers-To-Target-URI", refers_to_uri)
+        record.rec_headers.add_header("WARC-Refers-To-Date", warc_date(refers_to_date))
+        if payload_digest:
+            record.rec_headers.add_header("WARC-Payload-Digest", payload_digest)
+        return record
 
     def request(self, exchange: HttpExchange, *, concurrent_to: str) -> ArcWarcRecord:
         fields = {
