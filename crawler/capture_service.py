@@ -46,6 +46,13 @@ class _Exchange:
 
 
 @dataclass(slots=True)
+class _Call:
+    """Work a spider queues behind the exchanges before it (e.g. rows that point at them)."""
+
+    fn: Callable[[Archive], None]
+
+
+@dataclass(slots=True)
 class _Document:
     capture_id: int
     url: str
@@ -86,6 +93,19 @@ class CaptureService:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._closed = False
+        # Exchanges and failures seen before begin(), held for the crawl about to start
+        # (a spider that must look at a page before it knows which crawl it runs).
+        self._early: list[Any] | None = None
+
+    @property
+    def recording(self) -> bool:
+        """Whether exchanges are archived: a crawl has begun, or one is about to."""
+        return self.run is not None or self._early is not None
+
+    def hold_until_begin(self) -> None:
+        """Keep exchanges and failures seen before :meth:`begin`; begin() archives them."""
+        if self.run is None and self._early is None:
+            self._early = []
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> CaptureService:
@@ -120,6 +140,13 @@ class CaptureService:
         )
         self._thread = threading.Thread(target=self._work, name="reftrail-writer", daemon=True)
         self._thread.start()
+        # What was fetched before the crawl began, unless a resumed crawl already has it.
+        done = self.run.seen - {p.url for p in self.run.pending} if self.run.resumed else set()
+        for item in self._early or []:
+            url = item.exchange.url if isinstance(item, _Exchange) else item.url
+            if url not in done:
+                self._queue.put(item)
+        self._early = None
         return self.run
 
     def _warcinfo_fields(self) -> list[tuple[str, str]]:
@@ -139,10 +166,20 @@ class CaptureService:
         extract = (
             self.extract_text and exchange.status == 200 and (exchange.mime or "") in HTML_TYPES
         )
-        self._queue.put(_Exchange(exchange, extract))
+        self._put(_Exchange(exchange, extract))
 
     def add_failure(self, failure: FailedFetch) -> None:
-        self._queue.put(failure)
+        self._put(failure)
+
+    def call(self, fn: Callable[[Archive], None]) -> None:
+        """Run ``fn(archive)`` in the writer thread after everything queued before it."""
+        self._queue.put(_Call(fn))
+
+    def _put(self, item: Any) -> None:
+        if self.run is None and self._early is not None:
+            self._early.append(item)
+        else:
+            self._queue.put(item)
 
     def add_frontier(self, entries: list[crawls.PendingURL]) -> None:
         if entries:
@@ -192,6 +229,7 @@ class CaptureService:
         documents = [item for item in items if isinstance(item, _Document)]
         new_urls = [entry for item in items if isinstance(item, list) for entry in item]
         done = [item for item in items if isinstance(item, str)]
+        calls = [item for item in items if isinstance(item, _Call)]
         if exchanges:
             self.recorder.record_exchanges([e.exchange for e in exchanges])
             for item in exchanges:
@@ -199,6 +237,8 @@ class CaptureService:
                 if item.extract and item.exchange.record_type == "response":
                     self._extract(item.exchange)
         self.recorder.record_failures(failures)
+        for call in calls:
+            call.fn(self.archive)
         save_documents(self.archive, [(d.capture_id, d.url, d.fields) for d in documents])
         crawls.add_frontier(self.archive, self.run.id, new_urls)
         crawls.mark_done(self.archive, self.run.id, done)

@@ -74,9 +74,27 @@ def crawl(
     fresh: Annotated[
         bool, typer.Option(help="Start over instead of resuming an unfinished crawl.")
     ] = False,
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="auto: a blog (one seed) gets the blog crawl, anything else the site crawl; "
+            "site: always the generic crawl; blog: always the blog crawl."
+        ),
+    ] = "auto",
+    since: Annotated[
+        str | None, typer.Option(help="Blogs: only posts published on or after DATE (ISO).")
+    ] = None,
+    max_posts: Annotated[
+        int | None, typer.Option(help="Blogs: fetch at most N post pages.")
+    ] = None,
     settings: SettingOption = None,
 ) -> None:
-    """Crawl sites into the archive: pages in scope, their requisites, robots.txt, errors."""
+    """Crawl sites into the archive: pages in scope, their requisites, robots.txt, errors.
+
+    Given one blog (Blogger, WordPress, or any site with feeds), every post is found from the
+    blog's feeds, API and sitemaps, archived with its requisites and listed by `reftrail
+    posts`; a later crawl fetches only new and changed posts.
+    """
     from crawler.config import build_settings
     from crawler.crawl_runner import run_crawl
 
@@ -98,15 +116,38 @@ def crawl(
         overrides["REFTRAIL_INCLUDE"] = include
     if exclude:
         overrides["REFTRAIL_EXCLUDE"] = exclude
+    spider, spider_args = _crawl_mode(mode, seeds)
+    if since is not None:
+        from crawler.discovery.dates import parse_date
+
+        if parse_date(since) is None:
+            raise fail(f"invalid --since {since!r}: give an ISO date such as 2024-01-31", 2)
+        overrides["REFTRAIL_BLOG_SINCE"] = since
+    if max_posts is not None:
+        overrides["REFTRAIL_BLOG_MAX_POSTS"] = max_posts
     built.setdict(overrides, priority="cmdline")
     _preflight(built.get("REFTRAIL_ARCHIVE"), built.get("REFTRAIL_DATABASE_URL"))
     try:
-        outcome = run_crawl(built, seeds, fresh=fresh)
+        outcome = run_crawl(built, seeds, fresh=fresh, spider=spider, spider_args=spider_args)
     except StorageError as exc:
         raise fail(str(exc)) from exc
     _print_summary(outcome, built.get("REFTRAIL_ARCHIVE"))
     if not outcome.ok:
         raise fail(outcome.error or f"the crawl did not finish ({outcome.finish_reason})")
+
+
+def _crawl_mode(mode: str, seeds: list[str]) -> tuple[type, dict[str, str]]:
+    """The spider for ``--mode``: a single seed is probed for a blog unless told otherwise."""
+    from crawler.spiders.blog import BlogSpider
+    from crawler.spiders.site import SiteSpider
+
+    if mode not in ("auto", "site", "blog"):
+        raise fail(f"--mode must be auto, site or blog, not {mode!r}", 2)
+    if mode == "blog" and len(seeds) != 1:
+        raise fail("--mode blog takes one blog address", 2)
+    if mode == "site" or len(seeds) != 1:
+        return SiteSpider, {}
+    return BlogSpider, {"mode": mode}
 
 
 def _check_regex(pattern: str) -> None:
@@ -140,6 +181,11 @@ def _print_summary(outcome: object, archive_dir: str | None) -> None:
         f"archive: {archive_dir}",
         soft_wrap=True,
     )
+    stats = getattr(outcome, "stats", {}) or {}
+    if stats.get("reftrail/blog/platform"):
+        from crawler.commands.blogs import blog_summary
+
+        console.print(blog_summary(stats), soft_wrap=True, highlight=False)
 
 
 @contextmanager
@@ -251,7 +297,7 @@ def demo(
 
 
 # Command groups of other areas (blogs, web app, schedules, ...): crawler/commands/<area>.py.
-COMMAND_MODULES: tuple[str, ...] = ("schedules", "webapp")
+COMMAND_MODULES: tuple[str, ...] = ("schedules", "blogs", "webapp")
 
 
 def _register_command_modules() -> None:

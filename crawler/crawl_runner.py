@@ -59,12 +59,17 @@ def quiet_scrapy_inventory(settings: Settings) -> None:
 
 
 def run_crawl(
-    settings: Settings, seeds: list[str], *, fresh: bool = False, spider: type = SiteSpider
+    settings: Settings,
+    seeds: list[str],
+    *,
+    fresh: bool = False,
+    spider: type = SiteSpider,
+    spider_args: dict[str, Any] | None = None,
 ) -> CrawlOutcome:
     process = CrawlerProcess(settings, install_root_handler=True)
     quiet_scrapy_inventory(settings)
     crawler = process.create_crawler(spider)
-    process.crawl(crawler, urls=seeds, fresh=fresh)
+    process.crawl(crawler, urls=seeds, fresh=fresh, **(spider_args or {}))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     service = getattr(crawler, SERVICE_ATTR, None)

@@ -47,6 +47,14 @@ REFTRAIL_REQUISITES = True
 # Requisites may come from any host (CDNs); pages are followed on the seed hosts only.
 REFTRAIL_REQUISITES_ANY_HOST = True
 
+# --- Blogs (the blog crawl, crawler/spiders/blog.py) ----------------------------------------
+# Fetch only posts published (or, without a date, updated) on or after this ISO date; "" all.
+REFTRAIL_BLOG_SINCE = ""
+# Fetch at most this many post pages in one crawl; 0 means no limit.
+REFTRAIL_BLOG_MAX_POSTS = 0
+# Entries asked for per page of a Blogger posts feed (max-results); Blogger serves up to 150.
+REFTRAIL_BLOG_FEED_PAGE_SIZE = 150
+
 # --- Network safety ------------------------------------------------------------------------
 # Connect to private, loopback, link-local and cloud-metadata addresses (off: a cited URL
 # must not reach the archivist's own network). A configured proxy is always allowed.

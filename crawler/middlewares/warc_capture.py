@@ -20,6 +20,8 @@ from crawler.exchanges import mark_started, to_exchange, to_failure
 
 logger = logging.getLogger(__name__)
 
+EXCHANGE_META = "reftrail_exchange"
+
 
 class WarcCaptureMiddleware:
     """Downloader middleware handing exchanges to the crawl's :class:`CaptureService`."""
@@ -46,10 +48,12 @@ class WarcCaptureMiddleware:
         mark_started(request)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if self.service.run is None:
+        if not self.service.recording:
             return response  # the spider did not start an archive crawl (e.g. a bare spider)
         exchange = to_exchange(request, response)
         self.service.add_exchange(exchange)
+        # The spider finds the capture id here once the writer has stored it (blog posts).
+        request.meta[EXCHANGE_META] = exchange
         assert self.stats is not None
         self.stats.inc_value("reftrail/captures")
         self.stats.inc_value("reftrail/bytes", len(response.body))
@@ -59,7 +63,7 @@ class WarcCaptureMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        if self.service.run is None or isinstance(exception, IgnoreRequest):
+        if not self.service.recording or isinstance(exception, IgnoreRequest):
             return None
         failure = to_failure(request, exception)
         self.service.add_failure(failure)

@@ -77,6 +77,11 @@ class SiteSpider(scrapy.Spider):
         self.scope = self._scope()
         self.want_requisites = self.crawler.settings.getbool("REFTRAIL_REQUISITES")
         self.service = CaptureService.for_crawler(self.crawler)
+        for entry in self._begin_site():
+            yield self._request(entry, hops="")
+
+    def _begin_site(self) -> list[PendingURL]:
+        """Start or resume the crawl row; the URLs to fetch, seeds first."""
         options = {
             "depth": self.scope.depth,
             "max_pages": self.scope.max_pages,
@@ -105,9 +110,7 @@ class SiteSpider(scrapy.Spider):
         self.seen_keys.update(url_key(p.url) for p in seeds)
         self.pages_scheduled += len(seeds)
         self.service.add_frontier(seeds)
-        pending = seeds + pending
-        for entry in pending:
-            yield self._request(entry, hops="")
+        return seeds + pending
 
     def _request(self, entry: PendingURL, *, hops: str) -> scrapy.Request:
         return scrapy.Request(
