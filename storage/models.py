@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -294,3 +295,47 @@ class PostCapture(Base):
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # changed, not-modified (304), identical (same payload), gone (404/410).
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+class LinkCheck(Base):
+    """One check of a cited URL: its verdict, why, and the capture holding the evidence."""
+
+    __tablename__ = "link_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawl.id"), nullable=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # ok, redirected, redirect-to-home, gone, server-error, no-such-host, unreachable,
+    # soft-404, drifted, blocked, parked, inconclusive.
+    verdict: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Failed fetches: the crawl log's reason (dns, refused, timeout, tls, ...).
+    error: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    final_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    # Text similarity (0..1) of the live page to the archived copy; None: nothing to compare.
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    probe_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    probe_result: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LinkState(Base):
+    """Where a cited URL stands over time (alive, dying, dead, ...), updated by each check."""
+
+    __tablename__ = "link_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    # alive, redirected, dying, dead, blocked, drifted, unknown.
+    state: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_ok_capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    last_check_id: Mapped[int | None] = mapped_column(ForeignKey("link_check.id"), nullable=True)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
