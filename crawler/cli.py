@@ -297,7 +297,7 @@ def demo(
 
 
 # Command groups of other areas (blogs, web app, schedules, ...): crawler/commands/<area>.py.
-COMMAND_MODULES: tuple[str, ...] = ("schedules", "blogs", "webapp")
+COMMAND_MODULES: tuple[str, ...] = ("schedules", "blogs", "webapp", "linkcheck")
 
 
 def _register_command_modules() -> None:

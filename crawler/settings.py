@@ -55,6 +55,21 @@ REFTRAIL_BLOG_MAX_POSTS = 0
 # Entries asked for per page of a Blogger posts feed (max-results); Blogger serves up to 150.
 REFTRAIL_BLOG_FEED_PAGE_SIZE = 150
 
+# --- Link checks (reftrail check, crawler/spiders/linkcheck.py) -----------------------------
+# A URL is dead after this many failing checks in a row ...
+REFTRAIL_DEAD_AFTER_CHECKS = 3
+# ... spanning at least this many days (InternetArchiveBot's rule); until then it is dying.
+REFTRAIL_DEAD_AFTER_DAYS = 3.0
+# Days until a live (or confirmed dead) URL is checked again, and a failing or blocked one.
+REFTRAIL_RECHECK_ALIVE_DAYS = 30.0
+REFTRAIL_RECHECK_FAILING_DAYS = 1.0
+# Below this share of the archived copy's text still on the live page, a link has drifted.
+REFTRAIL_DRIFT_THRESHOLD = 0.5
+# Honour a 429/503 Retry-After of at most this many seconds (then retry once); longer: blocked.
+REFTRAIL_RETRY_AFTER_MAX = 60.0
+# The time a check records (ISO 8601), for replaying history; "" means now.
+REFTRAIL_CHECK_TIME = ""
+
 # --- Network safety ------------------------------------------------------------------------
 # Connect to private, loopback, link-local and cloud-metadata addresses (off: a cited URL
 # must not reach the archivist's own network). A configured proxy is always allowed.
