@@ -87,6 +87,17 @@ def crawl(
     max_posts: Annotated[
         int | None, typer.Option(help="Blogs: fetch at most N post pages.")
     ] = None,
+    citations: Annotated[
+        bool | None,
+        typer.Option(
+            "--citations/--no-citations",
+            help="Blogs: record each post's citations and fetch the cited articles (default).",
+            show_default=False,
+        ),
+    ] = None,
+    citation_requisites: Annotated[
+        bool, typer.Option(help="Blogs: fetch cited articles' CSS, images and scripts too.")
+    ] = False,
     settings: SettingOption = None,
 ) -> None:
     """Crawl sites into the archive: pages in scope, their requisites, robots.txt, errors.
@@ -125,6 +136,10 @@ def crawl(
         overrides["REFTRAIL_BLOG_SINCE"] = since
     if max_posts is not None:
         overrides["REFTRAIL_BLOG_MAX_POSTS"] = max_posts
+    if citations is not None:
+        overrides["REFTRAIL_CITATIONS"] = citations
+    if citation_requisites:
+        overrides["REFTRAIL_CITATION_REQUISITES"] = True
     built.setdict(overrides, priority="cmdline")
     _preflight(built.get("REFTRAIL_ARCHIVE"), built.get("REFTRAIL_DATABASE_URL"))
     try:
@@ -297,7 +312,7 @@ def demo(
 
 
 # Command groups of other areas (blogs, web app, schedules, ...): crawler/commands/<area>.py.
-COMMAND_MODULES: tuple[str, ...] = ("schedules", "blogs", "webapp", "linkcheck")
+COMMAND_MODULES: tuple[str, ...] = ("schedules", "blogs", "webapp", "linkcheck", "citations")
 
 
 def _register_command_modules() -> None:

@@ -54,6 +54,10 @@ REFTRAIL_BLOG_SINCE = ""
 REFTRAIL_BLOG_MAX_POSTS = 0
 # Entries asked for per page of a Blogger posts feed (max-results); Blogger serves up to 150.
 REFTRAIL_BLOG_FEED_PAGE_SIZE = 150
+# Record each archived post's citations and fetch every cited URL once (on any host).
+REFTRAIL_CITATIONS = True
+# Also fetch the page requisites (CSS, images, scripts) of cited articles.
+REFTRAIL_CITATION_REQUISITES = False
 
 # --- Link checks (reftrail check, crawler/spiders/linkcheck.py) -----------------------------
 # A URL is dead after this many failing checks in a row ...

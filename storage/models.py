@@ -216,6 +216,7 @@ class ScheduleLock(Base):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+
 class Exclusion(Base):
     """A URL or SURT prefix whose captures are kept but never served or exported (access control).
 
@@ -339,3 +340,69 @@ class LinkState(Base):
     last_ok_capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
     last_check_id: Mapped[int | None] = mapped_column(ForeignKey("link_check.id"), nullable=True)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Article(Base):
+    """A cited article as fetched: its capture, the URL it ended at, and what it says (issue 4)."""
+
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The capture holding the body (the last hop of the redirects); one article per capture.
+    capture_id: Mapped[int] = mapped_column(ForeignKey("capture.id"), unique=True)
+    crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawl.id"), nullable=True)
+    # The URL requested for the citation (cleaned) and its comparison key (crawler.scope.url_key).
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(Text, index=True)
+    final_url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16), default="html")  # html, pdf, other
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    site_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Citation(Base):
+    """One citation in one post: a link or a plain-text reference, parsed (issue 4).
+
+    ``url`` is as written (null for a reference without a link); ``normalized_url`` is the
+    key shared by every spelling of the cited article. A fetched citation points at the
+    capture live closest to the post's publication and at the latest one; a link-less one at
+    the archived article whose title matches best, with the score.
+    """
+
+    __tablename__ = "citation"
+    __table_args__ = (UniqueConstraint("post_id", "position", name="uq_citation_post_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    crawl_id: Mapped[int | None] = mapped_column(ForeignKey("crawl.id"), nullable=True)
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    normalized_url: Mapped[str | None] = mapped_column(Text, nullable=True, index=True)
+    # The URL fetched (tracking dropped, redirector unwrapped) and where its redirects ended.
+    fetch_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    final_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    short_link: Mapped[bool] = mapped_column(default=False)
+    anchor_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reference_text: Mapped[str] = mapped_column(Text, default="")
+    context: Mapped[str] = mapped_column(String(16), default="paragraph")
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outlet: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cited_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    internal: Mapped[bool] = mapped_column(default=False)
+    # fetched, failed, robots-blocked, excluded, no-link, internal, pending.
+    fetch_status: Mapped[str] = mapped_column(String(16), default="pending")
+    fetch_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    closest_capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    latest_capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"), nullable=True)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"), nullable=True)
+    # Link-less references: the archived article whose title matched, and how well (0-100).
+    match_score: Mapped[float | None] = mapped_column(nullable=True)
+    # Quoted passages next to the citation: [{"text", "found", "score"}].
+    quotes: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.capture_service import CaptureService
+from crawler.citations.fetcher import CitationFetcher
 from crawler.discovery import platforms
 from crawler.discovery.canonical import canonical_url, is_post_candidate, post_key
 from crawler.discovery.dates import iso, parse_date
@@ -97,6 +98,8 @@ class BlogSpider(SiteSpider):
         self.max_posts = settings.getint("REFTRAIL_BLOG_MAX_POSTS")
         self.feed_page_size = settings.getint("REFTRAIL_BLOG_FEED_PAGE_SIZE")
         self.service = CaptureService.for_crawler(self.crawler)
+        # Issue 4: each archived post's citations are recorded and the cited URLs fetched.
+        self.citations = CitationFetcher.for_spider(self)
         if (
             self.mode == "auto"
             and not self.fresh
@@ -523,9 +526,15 @@ class BlogSpider(SiteSpider):
             return
         self.service.add_frontier([e for e, _ in new])
         self.service.call(self._save_post(blog, entry.url, fields, outcome, exchange))
+        cited = []
+        if outcome == post_store.CHANGED and self.citations is not None:
+            cited = self.citations.post_archived(
+                blog.site_id, blog.host, entry.url, fields, response
+            )
         self.service.mark_done(meta["reftrail_url"])
         for pending, hops in new:
             yield self._request(pending, hops=hops)
+        yield from cited
 
     def post_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -1,0 +1,121 @@
+"""``reftrail citations``: what each archived post cites, as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+ArchiveOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--archive",
+        envvar="REFTRAIL_ARCHIVE",
+        help="Archive folder (reftrail.db + warcs/). Default ./archive.",
+        show_default=False,
+    ),
+]
+FORMATS = ("table", "csv", "json")
+CSV_COLUMNS = (
+    "post_url",
+    "position",
+    "url",
+    "normalized_url",
+    "final_url",
+    "anchor_text",
+    "reference_text",
+    "authors",
+    "title",
+    "outlet",
+    "cited_date",
+    "internal",
+    "fetch_status",
+    "fetch_error",
+    "match_score",
+    "article_url",
+    "article_captured_at",
+    "article_title",
+)
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    article = row.get("article") or {}
+    return {
+        **row,
+        "article_url": article.get("url"),
+        "article_captured_at": article.get("captured_at"),
+        "article_title": article.get("title"),
+    }
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in map(_flat, rows):
+        writer.writerow(
+            [
+                "; ".join(row[c])
+                if isinstance(row[c], list)
+                else ("" if row[c] is None else row[c])
+                for c in CSV_COLUMNS
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def citations(
+        archive: ArchiveOption = None,
+        post: Annotated[
+            str | None, typer.Option("--post", help="Only the post at this URL.")
+        ] = None,
+        internal: Annotated[
+            bool, typer.Option(help="Also list links to the blog's own posts.")
+        ] = False,
+        output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    ) -> None:
+        """List what archived posts cite: reference, parsed fields, fetch status, article."""
+        from rich.table import Table
+
+        from storage.archive import Archive
+        from storage.citations import list_citations
+        from storage.exceptions import StorageError
+
+        if output not in FORMATS:
+            raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}", 2)
+        try:
+            with Archive.open(archive, create=False) as opened:
+                rows = list_citations(opened, post_url=post, internal=internal)
+        except StorageError as exc:
+            raise _fail(str(exc)) from exc
+        if output == "json":
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        elif output == "csv":
+            typer.echo(_csv(rows), nl=False)
+        else:
+            table = Table("post", "#", "cited", "title", "outlet", "date", "status")
+            for row in rows:
+                table.add_row(
+                    row["post_url"].rsplit("/", 1)[-1],
+                    str(row["position"]),
+                    row["url"] or "(no link)",
+                    row["title"] or row["anchor_text"] or "",
+                    row["outlet"] or "",
+                    row["cited_date"] or "",
+                    row["fetch_status"],
+                )
+            Console().print(table)
+            console.print(f"{len(rows)} citations")

@@ -1,0 +1,328 @@
+"""Citations of posts and the cited articles: rows the blog crawl writes, queries the CLI reads.
+
+A post's citations are replaced whenever a new version of the post is archived (its text is
+what cites). Fetch outcomes are recorded per cited URL key (``crawler.scope.url_key``), so
+every citation of one article, in any post, shares its status. When a crawl ends, each fetched
+citation is pointed at its captures (the one live closest to the post's publication date,
+and the latest) through the capture table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from storage.archive import Archive
+from storage.models import Article, Capture, Citation, Post
+from storage.timeutil import utcnow
+
+# Citation.fetch_status values.
+FETCHED, FAILED, ROBOTS_BLOCKED, EXCLUDED, NO_LINK = (
+    "fetched",
+    "failed",
+    "robots-blocked",
+    "excluded",
+    "no-link",
+)
+INTERNAL, PENDING = "internal", "pending"
+CITATION_FIELDS = (
+    "position",
+    "url",
+    "normalized_url",
+    "fetch_url",
+    "final_url",
+    "short_link",
+    "anchor_text",
+    "reference_text",
+    "context",
+    "authors",
+    "title",
+    "outlet",
+    "cited_date",
+    "internal",
+    "fetch_status",
+    "fetch_error",
+    "quotes",
+)
+
+
+def post_id_of(archive: Archive, site_id: int, url: str) -> int | None:
+    with archive.session() as session:
+        return session.scalars(
+            select(Post.id).where(Post.site_id == site_id, Post.url == url)
+        ).first()
+
+
+def replace_citations(
+    archive: Archive, post_id: int, citations: Iterable[dict[str, Any]], *, crawl_id: int | None
+) -> int:
+    """The post's citations are now these (dicts of Citation columns); returns how many."""
+    now = utcnow()
+    rows = [
+        {k: v for k, v in c.items() if k in CITATION_FIELDS}
+        | {"post_id": post_id, "crawl_id": crawl_id, "created_at": now}
+        for c in citations
+    ]
+    with archive.session() as session, session.begin():
+        session.execute(delete(Citation).where(Citation.post_id == post_id))
+        for row in rows:
+            row.setdefault("authors", [])
+            row.setdefault("quotes", [])
+            session.add(Citation(**row))
+    return len(rows)
+
+
+def record_fetch(
+    archive: Archive,
+    key: str,
+    *,
+    status: str,
+    error: str | None = None,
+    final_url: str | None = None,
+    crawl_id: int | None = None,
+) -> int:
+    """The outcome of fetching one cited URL, on every citation of it (of this crawl)."""
+    query = update(Citation).where(Citation.normalized_url == key, Citation.internal.is_(False))
+    if crawl_id is not None:
+        query = query.where(Citation.crawl_id == crawl_id)
+    with archive.session() as session, session.begin():
+        result = session.execute(
+            query.values(fetch_status=status, fetch_error=error, final_url=final_url)
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def save_article(archive: Archive, fields: dict[str, Any]) -> int:
+    """Insert the Article of one capture (or update it: extraction may be redone)."""
+    with archive.session() as session, session.begin():
+        article = session.scalars(
+            select(Article).where(Article.capture_id == fields["capture_id"])
+        ).first()
+        if article is None:
+            article = Article(authors=[])
+            session.add(article)
+        for name, value in fields.items():
+            setattr(article, name, value)
+        session.flush()
+        return article.id
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureTime:
+    capture_id: int
+    fetched_at: datetime
+
+
+def article_captures(archive: Archive, key: str) -> list[CaptureTime]:
+    """Successful captures of what a cited URL key led to, oldest first (any crawl)."""
+    with archive.session() as session:
+        finals = set(session.scalars(select(Article.final_url).where(Article.url_key == key)))
+        if not finals:
+            return []
+        rows = session.execute(
+            select(Capture.id, Capture.fetched_at)
+            .where(
+                Capture.url.in_(finals),
+                Capture.status == 200,
+                Capture.record_type.in_(("response", "revisit")),
+            )
+            .order_by(Capture.fetched_at, Capture.id)
+        ).all()
+    return [CaptureTime(capture_id, fetched_at) for capture_id, fetched_at in rows]
+
+
+def closest_capture(captures: list[CaptureTime], when: datetime | None) -> CaptureTime | None:
+    """The capture nearest in time to ``when`` (the latest when there is no date)."""
+    if not captures:
+        return None
+    if when is None:
+        return captures[-1]
+    return min(captures, key=lambda c: abs((c.fetched_at - when).total_seconds()))
+
+
+def link_captures(archive: Archive, *, crawl_id: int | None = None) -> int:
+    """Point fetched citations at their article and at their closest and latest captures."""
+    query = (
+        select(Citation.id, Citation.normalized_url, Post.published_at)
+        .join(Post, Post.id == Citation.post_id)
+        .where(Citation.normalized_url.is_not(None), Citation.internal.is_(False))
+    )
+    if crawl_id is not None:
+        query = query.where(Citation.crawl_id == crawl_id)
+    with archive.session() as session:
+        rows = session.execute(query).all()
+        keys: set[str] = {key for _, key, _ in rows if key}
+        latest_article: dict[str, int] = {}
+        for article_id, key in session.execute(
+            select(Article.id, Article.url_key)
+            .where(Article.url_key.in_(keys))
+            .order_by(Article.fetched_at, Article.id)
+        ):
+            latest_article[key] = article_id
+    captures = {key: article_captures(archive, key) for key in keys}
+    changes = []
+    for citation_id, cited, published_at in rows:
+        found = captures.get(cited or "") or []
+        if not found:
+            continue
+        closest = closest_capture(found, published_at)
+        changes.append(
+            {
+                "id": citation_id,
+                "closest_capture_id": closest.capture_id if closest else None,
+                "latest_capture_id": found[-1].capture_id,
+                "article_id": latest_article.get(cited or ""),
+            }
+        )
+    with archive.session() as session, session.begin():
+        for change in changes:
+            session.execute(
+                update(Citation).where(Citation.id == change.pop("id")).values(**change)
+            )
+    return len(changes)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteWork:
+    citation_id: int
+    quotes: list[str]
+    article_text: str | None
+
+
+def quotes_to_check(archive: Archive, *, crawl_id: int | None = None) -> list[QuoteWork]:
+    query = (
+        select(Citation.id, Citation.quotes, Article.text)
+        .join(Article, Article.id == Citation.article_id)
+        .where(Citation.article_id.is_not(None))
+    )
+    if crawl_id is not None:
+        query = query.where(Citation.crawl_id == crawl_id)
+    with archive.session() as session:
+        rows = session.execute(query).all()
+    return [
+        QuoteWork(cid, [q["text"] if isinstance(q, dict) else str(q) for q in quotes], text)
+        for cid, quotes, text in rows
+        if quotes
+    ]
+
+
+def save_quote_checks(archive: Archive, checks: dict[int, list[dict[str, Any]]]) -> None:
+    with archive.session() as session, session.begin():
+        for citation_id, quotes in checks.items():
+            session.execute(
+                update(Citation).where(Citation.id == citation_id).values(quotes=quotes)
+            )
+
+
+def unlinked_references(archive: Archive) -> list[tuple[int, str]]:
+    """(citation id, title) of references without a link, for title matching."""
+    with archive.session() as session:
+        rows = session.execute(
+            select(Citation.id, Citation.title).where(
+                Citation.url.is_(None), Citation.title.is_not(None)
+            )
+        ).all()
+    return [(cid, title) for cid, title in rows if title]
+
+
+def article_titles(archive: Archive) -> list[tuple[int, int, str]]:
+    """(article id, capture id, title) of every archived article with a title."""
+    with archive.session() as session:
+        rows = session.execute(
+            select(Article.id, Article.capture_id, Article.title).where(Article.title.is_not(None))
+        ).all()
+    return [(aid, cid, title) for aid, cid, title in rows if title]
+
+
+def save_matches(archive: Archive, matches: dict[int, tuple[int, int, float]]) -> None:
+    """Link-less citation id -> (article id, capture id, score)."""
+    with archive.session() as session, session.begin():
+        for citation_id, (article_id, capture_id, score) in matches.items():
+            session.execute(
+                update(Citation)
+                .where(Citation.id == citation_id)
+                .values(
+                    article_id=article_id,
+                    closest_capture_id=capture_id,
+                    latest_capture_id=capture_id,
+                    match_score=score,
+                )
+            )
+
+
+def list_citations(
+    archive: Archive, *, post_url: str | None = None, internal: bool = False
+) -> list[dict[str, Any]]:
+    """Every citation (by post, in post order) as plain values, for ``reftrail citations``."""
+    query = (
+        select(Citation, Post.url, Article, Capture.fetched_at)
+        .join(Post, Post.id == Citation.post_id)
+        .outerjoin(Article, Article.id == Citation.article_id)
+        .outerjoin(
+            Capture,
+            Capture.id == _coalesce(Citation.closest_capture_id, Citation.latest_capture_id),
+        )
+        .order_by(Post.published_at.desc().nulls_last(), Post.url, Citation.position)
+    )
+    if post_url:
+        query = query.where(Post.url == post_url)
+    if not internal:
+        query = query.where(Citation.internal.is_(False))
+    with archive.session() as session:
+        rows = session.execute(query).all()
+    out = []
+    for citation, url, article, captured_at in rows:
+        out.append(
+            {
+                "post_url": url,
+                "position": citation.position,
+                "url": citation.url,
+                "normalized_url": citation.normalized_url,
+                "final_url": citation.final_url,
+                "anchor_text": citation.anchor_text,
+                "reference_text": citation.reference_text,
+                "context": citation.context,
+                "authors": list(citation.authors or []),
+                "title": citation.title,
+                "outlet": citation.outlet,
+                "cited_date": citation.cited_date,
+                "internal": citation.internal,
+                "short_link": citation.short_link,
+                "fetch_status": citation.fetch_status,
+                "fetch_error": citation.fetch_error,
+                "match_score": citation.match_score,
+                "quotes": list(citation.quotes or []),
+                "article": None
+                if article is None
+                else {
+                    "url": article.final_url,
+                    "captured_at": captured_at.isoformat(timespec="seconds")
+                    if captured_at
+                    else article.fetched_at.isoformat(timespec="seconds"),
+                    "title": article.title,
+                },
+            }
+        )
+    return out
+
+
+def _coalesce(*columns: Any) -> Any:
+    from sqlalchemy import func
+
+    return func.coalesce(*columns)
+
+
+def mark_linked_fetched(archive: Archive, *, crawl_id: int | None = None) -> int:
+    """Citations left pending whose URL was archived anyway (e.g. fetched as a requisite)."""
+    query = update(Citation).where(
+        Citation.fetch_status == PENDING, Citation.latest_capture_id.is_not(None)
+    )
+    if crawl_id is not None:
+        query = query.where(Citation.crawl_id == crawl_id)
+    with archive.session() as session, session.begin():
+        result = session.execute(query.values(fetch_status=FETCHED))
+        return result.rowcount or 0  # type: ignore[attr-defined]
