@@ -19,6 +19,9 @@ from storage.archive import Archive
 from storage.models import Crawl, FrontierEntry
 from storage.timeutil import utcnow
 
+# Crawl states that ``crawl`` resumes; ``done`` is the only other one.
+UNFINISHED = ("running", "interrupted", "failed")
+
 
 def seeds_key(seeds: list[str], kind: str) -> str:
     return json.dumps({"kind": kind, "seeds": sorted(seeds)}, sort_keys=True)
@@ -65,14 +68,18 @@ def begin_crawl(
     fresh: bool = False,
     now: datetime | None = None,
 ) -> CrawlRun:
-    """Resume the newest unfinished crawl of the same seeds, or start a new one."""
+    """Resume the newest unfinished crawl of the same seeds, or start a new one.
+
+    Unfinished means killed (still ``running``), stopped (``interrupted``) or stopped by an
+    archive error such as a full disk (``failed``): its frontier is intact either way.
+    """
     key = seeds_key(seeds, kind)
     with archive.session() as session, session.begin():
         unfinished = None
         if not fresh:
             unfinished = session.scalars(
                 select(Crawl)
-                .where(Crawl.seeds_key == key, Crawl.state.in_(("running", "interrupted")))
+                .where(Crawl.seeds_key == key, Crawl.state.in_(UNFINISHED))
                 .order_by(Crawl.id.desc())
             ).first()
         if unfinished is not None and _pid_alive(unfinished.pid):
