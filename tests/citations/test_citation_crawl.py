@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from crawler.fakeweb import FakeWeb
-from crawler.fakeweb.sites.blog_content import FLOOD_URL, PARADE_URL, POSTS
+from crawler.fakeweb.sites.blog_content import FLOOD_URL, OLD_FERRY_URL, PARADE_URL, POSTS
 from crawler.fakeweb.sites.news_content import GONE_MARINA, LAKESHORE_TRIBUNE
 from crawler.scope import url_key
 from storage.archive import Archive
@@ -126,3 +126,27 @@ def test_reftrail_citations_json(crawled: Crawled) -> None:
     fetched = next(r for r in mine if r["fetch_status"] == "fetched")
     assert fetched["article"]["title"]
     assert "post_url" in crawled.cli("citations", "--format", "csv").splitlines()[0]
+
+
+def test_a_redirected_citation_is_followed_and_its_final_url_recorded(crawled: Crawled) -> None:
+    with crawled.open() as archive, archive.session() as session:
+        moved = session.scalars(select(Citation).where(Citation.url == OLD_FERRY_URL)).all()
+        hops = session.scalars(select(Capture).where(Capture.url == OLD_FERRY_URL)).all()
+        article = session.scalars(select(Article).where(Article.url == OLD_FERRY_URL)).one()
+    assert moved and all(c.fetch_status == "fetched" for c in moved)
+    assert all(c.final_url == article.final_url != OLD_FERRY_URL for c in moved)
+    assert [h.status for h in hops] == [301]  # the redirect hop is archived too
+
+
+def test_no_citations_skips_them(
+    module_db: str, fake_web: FakeWeb, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    root = tmp_path_factory.mktemp(f"no-citations-{module_db}") / "archive"
+    with database_for(module_db) as url:
+        args = ["crawl", fake_web.url("blog"), "--no-citations", *crawl_settings(fake_web)]
+        result = run_cli(args, web=fake_web, archive=root, database_url=url)
+        assert result.returncode == 0, result.stderr[-4000:]
+        opened = Archive.open(root, database_url=url, create=False)
+        with opened as archive, archive.session() as session:
+            assert session.scalars(select(Citation)).first() is None
+            assert session.scalars(select(Capture).where(Capture.hops == "LL")).first() is None
