@@ -42,7 +42,7 @@ from sqlalchemy import func, select
 from crawler.schedules import next_fire, post_webhook
 from storage import schedules as store
 from storage.archive import Archive
-from storage.models import Capture, Schedule
+from storage.models import Capture, Crawl, Schedule
 from storage.timeutil import utcnow
 
 logger = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ class Runner:
         logger.info("%s run %d of %s %s", run.kind, run.run_id, run.schedule_name, state)
         self._notify(run.run_id, run.webhook_url)
 
-    def _counts(self, run: ActiveRun, crawl: object | None) -> dict[str, int]:
+    def _counts(self, run: ActiveRun, crawl: Crawl | None) -> dict[str, int]:
         counts = {
             "pages": 0,
             "fetched": 0,
@@ -339,7 +339,7 @@ class Runner:
         }
         if crawl is None:
             return counts
-        stats = getattr(crawl, "stats", None) or {}
+        stats = crawl.stats or {}
         counts["fetched"] = int(stats.get("reftrail/captures", 0))
         counts["failed"] = int(stats.get("reftrail/failed", 0))
         counts["bytes"] = int(stats.get("reftrail/bytes", 0))
@@ -347,7 +347,7 @@ class Runner:
             counts["pages"] = (
                 session.scalar(
                     select(func.count(Capture.id)).where(
-                        Capture.crawl_id == crawl.id,  # type: ignore[attr-defined]
+                        Capture.crawl_id == crawl.id,
                         Capture.fetched_at >= run.started_at,
                         Capture.mime.in_(("text/html", "application/xhtml+xml")),
                         Capture.status == 200,

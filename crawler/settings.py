@@ -145,3 +145,23 @@ FEED_EXPORT_ENCODING = "utf-8"
 REFTRAIL_PROGRESS = "auto"
 # Seconds between progress log lines when not on a terminal.
 REFTRAIL_PROGRESS_INTERVAL = 10
+
+
+# --- Environment ---------------------------------------------------------------------------
+# Any REFTRAIL_* setting above can come from an environment variable of the same name (JSON
+# values such as true, 3 or {"a": "b"} are decoded), so `scrapy crawl` and `reftrail` agree;
+# `-s NAME=VALUE` still wins.
+def _from_environment() -> None:
+    import json
+    import os
+
+    namespace = globals()
+    for name, raw in os.environ.items():
+        if name.startswith("REFTRAIL_") and name in namespace:
+            try:
+                namespace[name] = json.loads(raw)
+            except ValueError:
+                namespace[name] = raw
+
+
+_from_environment()
