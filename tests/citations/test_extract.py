@@ -4,7 +4,6 @@ blog pages of the shared corpus (checked against Readability's main content)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -14,9 +13,10 @@ from crawler.citations.urls import normalise
 from crawler.discovery.postpage import extract_post
 from crawler.fakeweb.sites.blog_content import BLOG_HOST, POSTS
 from crawler.fakeweb.sites.demo_blog import DemoBlogSite
+from crawler.fakeweb.web import find_corpus_dir
 from crawler.scope import host_of
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = find_corpus_dir()
 
 
 def _demo_body(site: DemoBlogSite, path: str) -> tuple[str, str]:
