@@ -88,6 +88,7 @@ class CaptureService:
         self.pool = ExtractionPool(
             self.settings.getint("REFTRAIL_EXTRACT_WORKERS"),
             limit=self.settings.getint("REFTRAIL_EXTRACT_BACKLOG"),
+            mode=self.settings.get("REFTRAIL_EXTRACT_MODE"),
         )
         self.deferred_extractions = 0
         self._queue: queue.Queue[Any] = queue.Queue()

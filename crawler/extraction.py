@@ -54,8 +54,11 @@ class ExtractionJob:
 class ExtractionPool:
     """Submit HTML payloads; results arrive through ``on_done`` on a pool thread."""
 
-    def __init__(self, workers: int = 0, *, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(
+        self, workers: int = 0, *, limit: int = DEFAULT_LIMIT, mode: str = "precise"
+    ) -> None:
         self.workers = workers or default_workers()
+        self.mode = mode
         self.limit = limit
         self._slots = threading.BoundedSemaphore(limit)
         self._executor: ProcessPoolExecutor | None = None
@@ -92,6 +95,7 @@ class ExtractionPool:
                 url=job.url,
                 content_type=job.content_type,
                 content_encoding=job.content_encoding,
+                mode=self.mode,
             )
         except Exception:
             self._finish()

@@ -32,6 +32,10 @@ REFTRAIL_EXTRACT_WORKERS = 0
 # Pages held in memory waiting for extraction; beyond this the crawl goes on and the pages
 # are extracted from the WARCs when the crawl ends (bounded memory on any crawl size).
 REFTRAIL_EXTRACT_BACKLOG = 256
+# trafilatura pipeline: "fast" (no fallback extractors; metadata the page declares) or
+# "precise" (its defaults): on the corpus both keep the same passages and dates, fast in
+# half the CPU (tests/storage/test_extract_modes.py, benchmarks/README.md).
+REFTRAIL_EXTRACT_MODE = "fast"
 
 # --- Scope of a site crawl -----------------------------------------------------------------
 # Links followed from a seed, counted in hops (Heritrix's max-hops default); 0: no limit.

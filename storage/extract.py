@@ -13,6 +13,9 @@ import zlib
 
 import brotli
 import trafilatura
+from htmldate import find_date
+from trafilatura.metadata import examine_meta, extract_meta_json
+from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
 logger = logging.getLogger(__name__)
@@ -60,19 +63,39 @@ def html_text(body: bytes, content_type: str | None) -> str:
     return text
 
 
+EXTRACT_MODES = ("precise", "fast")
+
+
 def extract_document(
-    body: bytes, *, url: str, content_type: str | None, content_encoding: str | None
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    content_encoding: str | None,
+    mode: str = "precise",
 ) -> dict[str, str | None] | None:
-    """Title, author, date, site name, language and main text of an HTML page, or None."""
+    """Title, author, date, site name, language and main text of an HTML page, or None.
+
+    ``precise`` is trafilatura's default pipeline. ``fast`` skips its fallback extractors and
+    takes metadata only from what the page declares (meta tags, JSON-LD, ``<title>``, dates in
+    markup and URL): about half the CPU on news pages, for slightly less recall.
+    """
     try:
         html = html_text(decode_content(body, content_encoding), content_type)
     except (OSError, ValueError, zlib.error, brotli.error) as exc:
         logger.warning("cannot decode %s for extraction: %s", url, exc)
         return None
-    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-    if not extracted:
+    if mode == "fast":
+        result = _fast_extraction(html, url)
+    else:
+        extracted = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+        result = (
+            (extracted if isinstance(extracted, dict) else extracted.as_dict())
+            if extracted
+            else None
+        )
+    if not result:
         return None
-    result = extracted if isinstance(extracted, dict) else extracted.as_dict()
     text = result.get("text") or ""
     return {
         "title": result.get("title"),
@@ -82,6 +105,29 @@ def extract_document(
         "language": result.get("language") or _declared_language(html),
         "text": text,
         "fingerprint": hashlib.sha1(text.encode("utf-8")).hexdigest() if text else None,
+    }
+
+
+def _fast_extraction(html: str, url: str) -> dict[str, str | None] | None:
+    tree = load_html(html)
+    if tree is None:
+        return None
+    meta = examine_meta(tree)
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # trafilatura's JSON-LD reader fails on odd markup; meta tags remain
+        logger.debug("JSON-LD metadata unreadable on %s", url)
+    title = meta.title or (tree.findtext(".//title") or "").strip() or None
+    date = find_date(tree, url=url, extensive_search=False, original_date=True)
+    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=False, fast=True)
+    body = (extracted if isinstance(extracted, dict) else extracted.as_dict()) if extracted else {}
+    return {
+        "title": title,
+        "author": meta.author,
+        "date": date,
+        "sitename": meta.sitename,
+        "language": body.get("language"),
+        "text": body.get("text"),
     }
 
 
