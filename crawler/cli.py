@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -21,6 +21,9 @@ from rich.console import Console
 
 from crawler.exceptions import UsageError
 from storage.exceptions import StorageError
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 app = typer.Typer(
     name="reftrail",
@@ -141,6 +144,7 @@ def crawl(
     if citation_requisites:
         overrides["REFTRAIL_CITATION_REQUISITES"] = True
     built.setdict(overrides, priority="cmdline")
+    _check_settings(built)
     _preflight(built.get("REFTRAIL_ARCHIVE"), built.get("REFTRAIL_DATABASE_URL"))
     try:
         outcome = run_crawl(built, seeds, fresh=fresh, spider=spider, spider_args=spider_args)
@@ -163,6 +167,15 @@ def _crawl_mode(mode: str, seeds: list[str]) -> tuple[type, dict[str, str]]:
     if mode == "site" or len(seeds) != 1:
         return SiteSpider, {}
     return BlogSpider, {"mode": mode}
+
+
+def _check_settings(settings: BaseSettings) -> None:
+    """Catch a mistyped choice before Scrapy starts, with a one-line reason (exit 2)."""
+    from storage.documents import EXTRACT_MODES
+
+    mode = settings.get("REFTRAIL_EXTRACT_MODE")
+    if mode not in EXTRACT_MODES:
+        raise fail(f"REFTRAIL_EXTRACT_MODE is {mode!r}; use one of {', '.join(EXTRACT_MODES)}", 2)
 
 
 def _check_regex(pattern: str) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
+from storage.documents import EXTRACT_MODES
 from storage.extract import extract_document
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ class ExtractionPool:
     def __init__(
         self, workers: int = 0, *, limit: int = DEFAULT_LIMIT, mode: str = "precise"
     ) -> None:
+        if mode not in EXTRACT_MODES:
+            raise ValueError(
+                f"REFTRAIL_EXTRACT_MODE is {mode!r}; use one of {', '.join(EXTRACT_MODES)}"
+            )
         self.workers = workers or default_workers()
         self.mode = mode
         self.limit = limit

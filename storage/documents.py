@@ -13,6 +13,8 @@ from storage.timeutil import utcnow
 
 # Extraction runs on these types only (kept here: storage.extract imports trafilatura, heavy).
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# The trafilatura pipelines storage.extract offers (REFTRAIL_EXTRACT_MODE).
+EXTRACT_MODES = ("fast", "precise")
 
 
 def save_documents(archive: Archive, documents: list[tuple[int, str, dict]]) -> None:

@@ -63,9 +63,6 @@ def html_text(body: bytes, content_type: str | None) -> str:
     return text
 
 
-EXTRACT_MODES = ("precise", "fast")
-
-
 def extract_document(
     body: bytes,
     *,

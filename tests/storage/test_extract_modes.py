@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from crawler.fakeweb.web import find_corpus_dir
-from storage.extract import EXTRACT_MODES, extract_document
+from storage.documents import EXTRACT_MODES
+from storage.extract import extract_document
 
 CORPUS = find_corpus_dir()
 
