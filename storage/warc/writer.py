@@ -2,8 +2,10 @@
 
 A file being written is named ``….warc.gz.open`` and renamed when closed, so any file without
 the suffix is complete. Each record is its own gzip member. A group of records (one exchange)
-is written contiguously and flushed before the caller indexes it; if the disk fills up midway,
-the file is cut back to the last complete group so it never ends in half a record.
+is written contiguously and flushed before the caller indexes it; if the disk fills up midway
+(or the file hits the process's file size limit), the file is cut back to the last complete
+group so it never ends in half a record. The file is unbuffered: each group goes to the kernel
+in one write, and a failed write leaves no bytes in a buffer that a later flush would append.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from warcio.recordloader import ArcWarcRecord
 from warcio.warcwriter import WARCWriter
@@ -31,6 +32,12 @@ logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
 DEFAULT_MAX_SIZE = 1_000_000_000
+# Write errors that mean "no room": the crawl stops cleanly and can resume once there is room.
+NO_ROOM = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file size limit reached",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ class WarcFileWriter:
         self.pid = os.getpid() if pid is None else pid
         self.serial = 0
         self.gzip_level = gzip_level
-        self._file: BinaryIO | None = None
+        self._file: io.FileIO | None = None
         self._name: str | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -96,7 +103,7 @@ class WarcFileWriter:
         )
         path = self.directory / (name + OPEN_SUFFIX)
         try:
-            self._file = open(path, "xb")  # noqa: SIM115 - kept open across writes
+            self._file = open(path, "xb", buffering=0)  # noqa: SIM115 - kept open across writes
         except OSError as exc:
             raise ArchiveError(f"cannot create WARC file {path}: {exc.strerror}") from exc
         self._name = name
@@ -122,14 +129,14 @@ class WarcFileWriter:
             )
             offset += len(member)
         try:
-            out.write(b"".join(members))
-            out.flush()
+            _write_all(out, b"".join(members))
         except OSError as exc:
             self._truncate(start)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            if exc.errno in NO_ROOM:
                 raise ArchiveFullError(
-                    f"disk full while writing {self._name}; the file was cut back to its last "
-                    "complete record. Free some space and run the crawl again to resume."
+                    f"{NO_ROOM[exc.errno]} ({exc.strerror}) while writing {self._name}; the "
+                    "file was cut back to its last complete record. Free some space and run "
+                    "the crawl again to resume."
                 ) from exc
             raise ArchiveError(f"cannot write {self._name}: {exc.strerror}") from exc
         return locations
@@ -149,9 +156,8 @@ class WarcFileWriter:
     def _truncate(self, size: int) -> None:
         assert self._file is not None
         try:
-            self._file.seek(size)
             self._file.truncate(size)
-            self._file.flush()
+            self._file.seek(size)
         except OSError:
             logger.exception(
                 "could not cut %s back to %d bytes; run `reftrail verify --repair`",
@@ -183,3 +189,13 @@ class WarcFileWriter:
         logger.info("closed WARC file %s", self._name)
         self._file = None
         self._name = None
+
+
+def _write_all(out: io.FileIO, data: bytes) -> None:
+    """Write every byte or raise: an unbuffered write may stop short (e.g. at a size limit)."""
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the write made no progress")
+        view = view[written:]
