@@ -84,15 +84,35 @@ def wait_for(predicate: Callable[[], object], timeout: float = 90) -> object:
     raise AssertionError("timed out waiting")
 
 
+def finish(runner: subprocess.Popen[str], timeout: float = 180) -> str:
+    """Wait for a ``--once`` runner; kill it if it hangs, so no runner outlives its test."""
+    try:
+        return runner.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        runner.kill()
+        output = runner.communicate()[0]
+        raise AssertionError(f"the runner did not finish in {timeout} s:\n{output}") from None
+
+
+def stop(runner: subprocess.Popen[str]) -> str:
+    """SIGTERM the runner and collect its output; kill it if it does not stop (no leftovers)."""
+    runner.send_signal(signal.SIGTERM)
+    try:
+        return runner.communicate(timeout=60)[0]
+    except subprocess.TimeoutExpired:
+        runner.kill()
+        return runner.communicate()[0]
+
+
 def test_the_runner_crawls_every_few_seconds_and_stops_cleanly(setup: Setup) -> None:
     setup.add("blog", "* * * * * */3", "--max-pages", "4")
     runner = setup.jobs()
-    with setup.archive() as archive:
-        try:
+    try:
+        with setup.archive() as archive:
             wait_for(lambda: len(store.list_runs(archive, state="done")) >= 2)
-        finally:
-            runner.send_signal(signal.SIGTERM)
-            output = runner.communicate(timeout=60)[0]
+    finally:
+        output = stop(runner)
+    with setup.archive() as archive:
         assert runner.returncode == 0, output
         runs = sorted(store.list_runs(archive), key=lambda r: r.id)
         assert {r.state for r in runs} <= {"done", "interrupted"}
@@ -114,6 +134,7 @@ def test_a_runner_killed_mid_run_is_recovered_on_restart(setup: Setup) -> None:
     runner = setup.jobs()
     warcs = setup.root / "warcs"
     with setup.archive() as archive:
+        run = None
         try:
 
             def started() -> object:
@@ -123,12 +144,13 @@ def test_a_runner_killed_mid_run_is_recovered_on_restart(setup: Setup) -> None:
             run = wait_for(started)
             time.sleep(1.5)  # let it archive a few pages
         finally:
-            os.kill(run.pid, signal.SIGKILL)  # type: ignore[attr-defined]
+            if run is not None:
+                os.kill(run.pid, signal.SIGKILL)  # type: ignore[attr-defined]
             runner.kill()  # the machine "crashed": runner and crawl die at once
             runner.communicate(timeout=30)
         assert list(warcs.glob("*.open"))
         restarted = setup.jobs("--once")
-        output = restarted.communicate(timeout=180)[0]
+        output = finish(restarted)
         assert restarted.returncode == 0, output
         runs = sorted(store.list_runs(archive), key=lambda r: r.id)
         assert [r.state for r in runs] == ["interrupted", "done"], output
@@ -148,7 +170,7 @@ def test_two_runners_started_at_once_make_one_run(setup: Setup) -> None:
     with setup.archive() as archive:
         store.update_schedule(archive, "blog", next_crawl_at=utcnow() - timedelta(hours=1))
         runners = [setup.jobs("--once"), setup.jobs("--once")]
-        outputs = [r.communicate(timeout=180)[0] for r in runners]
+        outputs = [finish(r) for r in runners]
         assert [r.returncode for r in runners] == [0, 0], outputs
         runs = store.list_runs(archive)
         assert len(runs) == 1 and runs[0].state == "done", outputs
