@@ -17,7 +17,9 @@ from crawler.crawl_runner import CrawlOutcome, run_crawl
 from crawler.fakeweb import FakeWeb
 
 MARKER = ".reftrail-demo"
-SEED_NAMES = ("blog", "tribune-home", "home")
+# The made-up blog: its posts, then every article they cite (news sites, a 404, a host that
+# does not exist, a host that refuses connections).
+SEED_NAME = "blog"
 
 
 class DemoError(Exception):
@@ -56,11 +58,16 @@ def demo_settings(web: FakeWeb, folder: Path, overrides: list[str]) -> Settings:
 
 
 def run_demo(folder: Path, overrides: list[str]) -> tuple[CrawlOutcome, list[str]]:
+    from crawler.spiders.blog import BlogSpider
+
     prepare_folder(folder)
     with FakeWeb() as web:
         os.environ.update(web.env())  # the crawler reaches the fake web through its proxy
-        seeds = [web.url(name) for name in SEED_NAMES]
-        outcome = run_crawl(demo_settings(web, folder, overrides), seeds)
+        seeds = [web.url(SEED_NAME)]
+        outcome = run_crawl(
+            demo_settings(web, folder, overrides), seeds, spider=BlogSpider,
+            spider_args={"mode": "blog"},
+        )  # fmt: skip
     return outcome, seeds
 
 
@@ -72,6 +79,10 @@ The archive is in {folder}/
   logs/         the crawl log, one line per fetch attempt (Heritrix crawl.log columns)
 
 Try next:
+  reftrail posts --archive {folder}           the blog's posts: titles, dates, labels
+  reftrail citations --archive {folder}       what each post cites, and whether it was fetched
+  reftrail search river --archive {folder}    full-text search over posts and cited articles
+  reftrail serve --archive {folder}           browse, search and replay at http://127.0.0.1:8000/
   reftrail verify --archive {folder}          check every record's digests and every row
   reftrail reindex --archive {folder}         rebuild the capture table from the WARCs alone
   sqlite3 {folder}/reftrail.db "select status, count(*) from capture group by status"
