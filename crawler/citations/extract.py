@@ -205,6 +205,16 @@ def _reference_text(link: Any, root: Any) -> tuple[str, str, Any]:
     return whole, "list-item" if tag in LIST_ITEMS else "paragraph", block
 
 
+def _language_of(element: Any, default: str | None) -> str | None:
+    """A ``lang`` on the element or an ancestor inside the post (a post in another language
+    than its blog's page) wins over the page's language."""
+    for node in (element, *element.iterancestors()):
+        value = node.get("lang") or node.get("xml:lang")
+        if value and value.strip():
+            return str(value).strip().lower()
+    return default
+
+
 def _is_image_link(link: Any, url: str) -> bool:
     text = clean(link.text_content())
     has_image = link.find(".//img") is not None or link.find(".//picture") is not None
@@ -294,7 +304,8 @@ def extract_citations(
             internal = same_blog(host_of(target.url), blog)
         anchor = clean(link.text_content()) or clean(link.get("title") or "")
         text, context, block = _reference_text(link, root)
-        reference = Reference() if internal else _parse(text, anchor, context, language)
+        lang = _language_of(link, language)
+        reference = Reference() if internal else _parse(text, anchor, context, lang)
         quotes = [] if internal else _quotes(text, reference.title) + _blockquotes(block, root)
         found.append(
             (
@@ -341,11 +352,12 @@ def _plain_references(
             seen_links += raw.count(LINK_MARK)
             if LINK_MARK in raw:
                 continue
-            if not is_plain_reference(line, language=language):
+            lang = _language_of(block, language)
+            if not is_plain_reference(line, language=lang):
                 continue
             if block.tag not in LIST_ITEMS and len(lines) == 1 and not REFERENCE_START.match(line):
                 continue  # a sentence of running text that quotes someone
-            reference = parse_reference(line, language=language)
+            reference = parse_reference(line, language=lang)
             if not reference.title:
                 continue
             # In document order: after the links before it in its block.

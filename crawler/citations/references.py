@@ -110,7 +110,10 @@ OUTLET_WORDS = re.compile(
     r"msnbc|ap|afp|bloomberg|economist|atlantic|politico|wire|radio|tv|television|network|"
     r"chronicle|observer|monitor|register|record|sun|star|mail|express|mirror|standard|"
     r"courier|globe|inquirer|bulletin|dispatch|today|online|blog|zeitung|spiegel|monde|"
-    r"figaro|libération|liberation|país|pais|corriere|repubblica|nieuws|\.com|\.org|\.net)\b",
+    r"figaro|libération|liberation|país|pais|corriere|repubblica|nieuws|report|reporter|"
+    r"examiner|enquirer|ledger|sentinel|beacon|desk|advocate|argus|messenger|citizen|leader|"
+    r"statesman|insider|digest|quarterly|bee|free press|post-gazette|rundschau|kurier|"
+    r"courrier|diario|heraldo|voix|\.com|\.org|\.net)\b",
     re.I,
 )
 NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"

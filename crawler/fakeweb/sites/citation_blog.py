@@ -346,7 +346,12 @@ def _link(href: str, text: str) -> str:
 
 
 def _reference(
-    article: CitedArticle, shape: str, language: str, href: str | None, variant: int
+    article: CitedArticle,
+    shape: str,
+    language: str,
+    href: str | None,
+    variant: int,
+    post_language: str = "en",
 ) -> tuple[str, Expected]:
     """One reference's HTML (inside its list item or line) and its expected fields."""
     open_q, close_q = QUOTES["en-curly" if variant % 2 else "en"]
@@ -363,6 +368,8 @@ def _reference(
         )
         if shape == "title-first" and variant % 3 == 2:
             date_style = "month"
+        if post_language != "en" and date_style == "mdy-num":
+            date_style = "dmy-slash"  # 5/8/11 in a German post is the 5th of August
     else:
         date_style = ("dmy-dots", "long", "dmy-slash", "dmy-text")[variant % 4]
     when, iso = _date_text(article.published, date_style, language)
@@ -513,7 +520,7 @@ def _render(
         shape = shapes[(i + j) % len(shapes)]
         lang = article.language if article.language == language else "en"
         href, url, final = decorate(article)
-        text, exp = _reference(article, shape, lang, href, i + j)
+        text, exp = _reference(article, shape, lang, href, i + j, language)
         items.append(text)
         expected.append(
             Expected(url, final, exp.shape, exp.authors, exp.title, exp.outlet, exp.cited_date)
