@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from parsel import Selector
 
@@ -28,6 +29,25 @@ BODY_SELECTORS = (
     "article",
 )
 WHITESPACE = re.compile(r"\s+")
+WORD_SPLIT = re.compile(r"[-_\s]+")
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Elements whose start and end separate words; everything else (a, i, b, span...) is inline.
+BLOCK_TAGS = _names(
+    """address article aside blockquote br dd details div dl dt figcaption figure footer form
+    h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th
+    thead tr ul"""
+)
+SKIP_TEXT_TAGS = _names("script style noscript template")
+# Class or id words (split at - and _) of widgets that themes put inside a post's region.
+WIDGET_WORDS = _names(
+    """yarpp relatedposts related crp sharedaddy sharethis addtoany addthis a2a jp
+    sharing"""
+)
 
 
 @dataclass(slots=True)
@@ -59,12 +79,41 @@ def _first(selector: Selector, *queries: str) -> str | None:
     return None
 
 
+def _widget(element: Any) -> bool:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return bool(WIDGET_WORDS.intersection(w for w in WORD_SPLIT.split(names) if w))
+
+
 def _body_text(region: Selector) -> str | None:
-    parts = region.xpath(
-        ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
-    ).getall()
-    blocks = " ".join(parts)
-    return _clean(blocks)
+    """The region's text as a reader sees it: inline markup joins words and punctuation
+    (``<i>Code</i>,`` is ``Code,``), blocks and ``<br>`` separate them; scripts, styles and
+    related-post or share widgets inside the region are left out."""
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag and tag not in SKIP_TEXT_TAGS and not _widget(element):
+            block = tag in BLOCK_TAGS
+            if block:
+                parts.append(" ")
+            if element.text:
+                parts.append(element.text)
+            for child in element:
+                walk(child)
+            if block:
+                parts.append(" ")
+        if element.tail:
+            parts.append(element.tail)
+
+    root: Any = region.root
+    if not hasattr(root, "iterchildren"):  # not an element (a text or attribute result)
+        return _clean(region.xpath("string()").get())
+    saved, root.tail = root.tail, None  # the region ends where its element ends
+    try:
+        walk(root)
+    finally:
+        root.tail = saved
+    return _clean("".join(parts))
 
 
 def extract_post(html: str, url: str) -> PostPage:

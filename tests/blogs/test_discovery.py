@@ -111,3 +111,14 @@ def test_post_body_region_and_metadata() -> None:
     assert page.body_html == '<div class="post-body"><p>Body text.</p></div>'
     assert page.labels == ["L1"]
     assert page.published is not None and page.published.isoformat() == "2021-03-04T05:06:07+01:00"
+
+
+def test_post_body_text_joins_inline_markup_and_skips_widgets() -> None:
+    page = extract_post(
+        "<html><body><article><div class='entry-content'><p>A book entitled <i>Beautiful"
+        "</i>, by <b>W</b>ord Press.</p><p>Next<br>line</p><script>var x;</script>"
+        "<div class='yarpp yarpp-related'><ol><li><a href='/x'>Older post</a></li></ol></div>"
+        "</div></article><p>After</p></body></html>",
+        "https://w.example/2020/01/02/slug/",
+    )
+    assert page.body_text == "A book entitled Beautiful, by Word Press. Next line"
