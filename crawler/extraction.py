@@ -15,10 +15,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import partial
 
 from storage.documents import EXTRACT_MODES
 from storage.extract import extract_document
@@ -28,12 +32,29 @@ logger = logging.getLogger(__name__)
 DEFAULT_LIMIT = 256
 
 
-def _lower_priority() -> None:
-    """Workers yield the CPU to the crawl: a backlog of text may wait, fetching not."""
+def _worker_setup(crawl_pid: int) -> None:
+    """Run in each worker: yield the CPU to the crawl, leave Ctrl-C to it, die with it.
+
+    Workers are children of the forkserver, not of the crawl, so nothing else would stop them
+    (or the pipes they inherited) when the crawl is killed.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.nice(10)
     except OSError:
         logger.debug("could not lower the extraction workers' priority")
+    threading.Thread(target=_exit_with, args=(crawl_pid,), daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:
+            continue
 
 
 def default_workers() -> int:
@@ -74,9 +95,18 @@ class ExtractionPool:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_lower_priority
+                self.workers,
+                mp_context=context,
+                initializer=_worker_setup,
+                initargs=(os.getpid(),),
             )
         return self._executor
+
+    def _replace_broken_pool(self) -> None:
+        """A worker was killed (a signal to the process group): start afresh."""
+        broken, self._executor = self._executor, None
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
 
     def try_submit(self, job: ExtractionJob) -> bool:
         """Queue a page unless ``limit`` pages are already waiting; True if queued."""
@@ -94,29 +124,43 @@ class ExtractionPool:
         with self._lock:
             self._in_flight += 1
         try:
-            future = self._pool().submit(
-                extract_document,
-                job.body,
-                url=job.url,
-                content_type=job.content_type,
-                content_encoding=job.content_encoding,
-                mode=self.mode,
-            )
-        except Exception:
+            future = self._submit(job)
+        except BaseException:
             self._finish()
             raise
 
         def finished(done: Future) -> None:
+            lost = False
             try:
                 result = done.result()
-            except Exception:
+            except BrokenProcessPool:
+                # Not the page's fault: leave it without a document for the catch-up pass.
+                logger.warning("extraction worker stopped; %s will be extracted later", job.url)
+                lost, result = True, None
+            except BaseException:  # KeyboardInterrupt from a worker must not kill this thread
                 logger.exception("text extraction failed for %s", job.url)
                 result = None
             finally:
                 self._finish()
-            job.on_done(result)
+            if not lost:
+                job.on_done(result)
 
         future.add_done_callback(finished)
+
+    def _submit(self, job: ExtractionJob) -> Future:
+        task = partial(
+            extract_document,
+            job.body,
+            url=job.url,
+            content_type=job.content_type,
+            content_encoding=job.content_encoding,
+            mode=self.mode,
+        )
+        try:
+            return self._pool().submit(task)
+        except BrokenProcessPool:
+            self._replace_broken_pool()
+            return self._pool().submit(task)
 
     def _finish(self) -> None:
         with self._lock:

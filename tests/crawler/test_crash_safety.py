@@ -598,16 +598,9 @@ def test_bad_input_is_one_clear_line(
     assert not missing.exists(), "a failed command must not create an archive"
 
 
-# --- known gaps in the extraction pool (crawler/extraction.py) ---------------------------------
+# --- the extraction pool dies with its crawl and ignores a terminal's Ctrl-C ---------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="extraction workers are not told their crawl died: they wait on their task queue "
-    "forever (with the forkserver and resource tracker); a watchdog in the worker initializer "
-    "(os.pidfd_open on the crawl's pid, or polling it) would end them",
-)
 def test_sigkill_leaves_no_process_behind(fake_web: FakeWeb, tmp_path: Path) -> None:
     start = len(fake_web.request_log)
     running = _start(_crawl_args(fake_web), fake_web, tmp_path / "archive", None, tmp_path / "k")
@@ -624,15 +617,6 @@ def test_sigkill_leaves_no_process_behind(fake_web: FakeWeb, tmp_path: Path) -> 
     assert not left, f"{len(left)} processes of the killed crawl are still running"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(AssertionError, subprocess.TimeoutExpired),
-    reason="Ctrl-C in a terminal reaches the extraction workers too: an idle worker dies, and "
-    "the broken pool fails the crawl with tracebacks; a busy one returns KeyboardInterrupt, "
-    "which kills the pool's manager thread in the done-callback (it catches Exception only), "
-    "so the workers are never stopped and the crawl hangs at exit. Workers should ignore "
-    "SIGINT (in the initializer) and the callback catch BaseException",
-)
 def test_ctrl_c_in_a_terminal_stops_cleanly(fake_web: FakeWeb, tmp_path: Path) -> None:
     """A terminal's Ctrl-C signals the whole foreground process group, not just the crawl."""
     root = tmp_path / "archive"
