@@ -75,7 +75,8 @@ def run_crawl(
     service = getattr(crawler, SERVICE_ATTR, None)
     error = None
     if service is not None and service.fatal is not None:
-        error = str(service.fatal)
+        # One line: a database error carries its SQL and a link on the lines after.
+        error = (str(service.fatal).splitlines() or [type(service.fatal).__name__])[0]
     elif stats.get("log_count/CRITICAL"):
         error = "the crawl hit a critical error (see the log above)"
     run = service.run if service is not None else None
