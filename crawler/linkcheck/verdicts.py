@@ -31,9 +31,21 @@ UNREACHABLE_ERRORS = frozenset(
     {"refused", "timeout", "tls", "connection-lost", "truncated", "invalid-response"}
 )
 HOME_PATHS = frozenset({"", "/", "/index.html", "/index.htm", "/index.php", "/home", "/home/"})
-# A URL path that names an error page (/404.html, /not-found, /error?code=404, ...).
-NOT_FOUND_URL = re.compile(
-    r"(?:^|[/_.?=&-])(?:404|not[-_]?found|page[-_]?not[-_]?found|missing|error)(?:[/_.?=&-]|$)",
+# A URL that names an error page: its last path segment is one (/404.html, /not-found,
+# /error) or a query value is a 404 code (?code=404). Words inside a slug
+# (/error-correction.html, /the-missing-link) are not.
+NOT_FOUND_SEGMENT = re.compile(
+    r"(?:404|410|not[-_]?found|page[-_]?not[-_]?found|notfound|missing|error|errors?[-_]?404)"
+    r"(?:\.\w{2,5})?",
+    re.I,
+)
+NOT_FOUND_QUERY = re.compile(r"(?:^|&)[\w-]*=(?:404|410|not[-_]?found)(?:&|$)", re.I)
+# Home pages in other languages (/en/, /de-ch/) and index pages.
+HOME_LIKE = re.compile(r"/(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:index\.\w{2,5}|home/?)?", re.I)
+# Query keys that only say where a visitor came from; a home page with them is still home.
+REFERRAL_KEYS = re.compile(
+    r"^(?:from|ref|referr?er|source|src|origin|utm_\w+|r|redirect\w*|"
+    r"notfound|error|err|msg|reason|code|status)$",
     re.I,
 )
 # The last signal: headings of not-found pages. Only trusted on short pages.
@@ -56,6 +68,7 @@ PARKED_WORDS = re.compile(
 )
 SHORT_PAGE_WORDS = 150
 NEAR_IDENTICAL = 0.9
+SAME_FRAME = 0.5  # text match enough when title and first heading are the probe's too
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +120,23 @@ class Verdict:
 def is_home(url: str) -> bool:
     parts = urlsplit(url)
     return parts.path in HOME_PATHS and not parts.query
+
+
+def is_home_target(url: str) -> bool:
+    """A redirect target that is the site's front page: the root, a language root, an index
+    page, with at most a query saying where the visitor came from."""
+    parts = urlsplit(url)
+    if not HOME_LIKE.fullmatch(parts.path or "/"):
+        return False
+    keys = [pair.split("=", 1)[0] for pair in parts.query.split("&") if pair]
+    return all(REFERRAL_KEYS.match(key) for key in keys)
+
+
+def is_not_found_url(url: str) -> bool:
+    """The URL names an error page (its last segment, or a query value such as 404)."""
+    parts = urlsplit(url)
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return bool(NOT_FOUND_SEGMENT.fullmatch(last) or NOT_FOUND_QUERY.search(parts.query))
 
 
 def same_url(a: str, b: str) -> bool:
@@ -207,14 +237,52 @@ def is_parked(url: str, page: PageFacts | None) -> str | None:
     return None
 
 
+def names_domain(page: PageFacts, *urls: str) -> str | None:
+    """The domain name (with its suffix) a page's title or first heading carries, if any."""
+    where = " ".join((page.title, *page.headings[:1])).lower()
+    for url in urls:
+        name = registered_name(url)
+        if "." in name and name in where:
+            return name
+    return None
+
+
+def parked_by_behaviour(obs: Observation) -> str | None:
+    """A sparse page headed by the bare domain name that the host gives for every address
+    (the probe gets the same), or that the cited domain now redirects to on another host."""
+    page = obs.page
+    if page is None or page.words >= 80:
+        return None
+    final = obs.final_url or obs.url
+    moved_away = registered_name(final) != registered_name(obs.url)
+    name = names_domain(page, obs.url) if moved_away else None
+    if name:
+        elsewhere = registered_name(final)
+        return f"the domain now leads to a sparse page about the name {name} on {elsewhere}"
+    name = names_domain(page, obs.url, final)
+    onsite = page.links - page.offsite_links - page.query_links
+    probe = obs.probe
+    if not name or onsite > 1 or probe is None or probe.page is None:
+        return None
+    if near_identical(page.text, probe.page.text) >= NEAR_IDENTICAL and (
+        page.title == probe.page.title
+    ):
+        return (
+            f"a parked domain: every address on {name} shows the same sparse page headed by "
+            f"the name, with no links into a site ({probe.describe()})"
+        )
+    return None
+
+
 def _redirect_target(obs: Observation) -> Verdict | None:
     final = obs.final_url or obs.url
     if same_url(final, obs.url):
         return None
-    if is_home(final) and not is_home(obs.url):
+    if is_home(obs.url):
+        return None
+    if is_home_target(final):
         return Verdict("redirect-to-home", f"redirected to the site's home page {final}")
-    path_and_query = urlsplit(final).path + ("?" + urlsplit(final).query if "?" in final else "")
-    if NOT_FOUND_URL.search(path_and_query) and not NOT_FOUND_URL.search(urlsplit(obs.url).path):
+    if is_not_found_url(final) and not is_not_found_url(obs.url):
         return Verdict("redirect-to-home", f"redirected to a not-found address {final}")
     return None
 
@@ -243,6 +311,20 @@ def _soft_404(obs: Observation) -> Verdict | None:
                     f"answers like a random path on the host ({score:.2f} text match with "
                     f"{probe.describe()})",
                 )
+            same_frame = (
+                titles_match
+                and page.headings[:1] == probe.page.headings[:1]
+                and page.words < SHORT_PAGE_WORDS * 2
+            )
+            if same_frame and score >= SAME_FRAME:
+                return Verdict(
+                    "soft-404",
+                    f"the same page as the host's answer for a random path (title and heading "
+                    f"alike, {score:.2f} text match with {probe.describe()})",
+                )
+    if probe is not None and probe.status in GONE_STATUSES:
+        # The host says 404 for nonsense: its 200s are real pages, whatever their titles say.
+        return None
     if page is not None and page.words < SHORT_PAGE_WORDS:
         for heading in (page.title, *page.headings[:2]):
             if NOT_FOUND_HEADING.search(heading):
@@ -272,7 +354,7 @@ def judge(obs: Observation, *, drift_threshold: float = 0.5) -> Verdict:
         return Verdict("server-error", f"HTTP {status}{hops}{wait}")
     if not 200 <= status < 300:
         return Verdict("inconclusive", f"HTTP {status}{hops}: not a final answer")
-    parked = is_parked(obs.final_url or obs.url, obs.page)
+    parked = is_parked(obs.final_url or obs.url, obs.page) or parked_by_behaviour(obs)
     if parked:
         return Verdict("parked", parked)
     moved = _redirect_target(obs)

@@ -45,8 +45,9 @@ logger = logging.getLogger(__name__)
 
 CHECK, PROBE = "reftrail_check", "reftrail_probe"
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-# Verdicts a probe can still overturn (to soft-404).
-PROBE_CAN_CHANGE = frozenset({"ok", "redirected", "drifted"})
+# Verdicts a probe can still overturn (to soft-404 or parked; a not-found title on a host
+# that answers nonsense with a real 404 back to ok).
+PROBE_CAN_CHANGE = frozenset({"ok", "redirected", "drifted", "soft-404"})
 
 
 def _as_list(value: Any) -> list[str]:
