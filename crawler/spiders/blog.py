@@ -71,6 +71,7 @@ class BlogState:
     sitemaps: list[str] = field(default_factory=list)
     sources_ok: dict[str, bool] = field(default_factory=dict)
     missed: list[str] = field(default_factory=list)
+    feed_seen: set[str] = field(default_factory=set)  # post keys a paged feed has listed
     pending: int = 0  # discovery requests in flight
     finished: bool = False
 
@@ -285,14 +286,20 @@ class BlogSpider(SiteSpider):
     # Blogger: /feeds/posts/default?start-index=N&max-results=M
 
     def _feed_request(
-        self, blog: BlogState, source: str, start: int, failures: int = 0
+        self, blog: BlogState, source: str, start: int, failures: int = 0, step: int = 0
     ) -> scrapy.Request | None:
         url = urljoin(
             blog.root,
             f"/feeds/posts/default?start-index={start}&max-results={self.feed_page_size}",
         )
         return self._discover(
-            blog, url, self.parse_blogger_feed, source, start=start, failures=failures
+            blog,
+            url,
+            self.parse_blogger_feed,
+            source,
+            start=start,
+            failures=failures,
+            step=step or self.feed_page_size,
         )
 
     def parse_blogger_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -315,10 +322,12 @@ class BlogSpider(SiteSpider):
         failures = meta.get("failures", 0) + 1 if failed else 0
         if failures > MAX_FEED_FAILURES:
             return
-        # A failed page is skipped by the page size asked for; a short page moves on by what
-        # it held (blogs that publish short feeds answer fewer entries than asked).
-        start = meta["start"] + (self.feed_page_size if failed else got)
-        request = self._feed_request(blog, "blogger", start, failures)
+        # A page moves on by what it held (blogs that publish short feeds answer fewer
+        # entries than asked); a failed page is skipped by what the page before it held, so
+        # a short feed loses only that page's entries, or by the size asked for if the first
+        # page failed.
+        step = got if not failed else meta.get("step") or self.feed_page_size
+        request = self._feed_request(blog, "blogger", meta["start"] + step, failures, step)
         if request is not None:
             yield request
 
@@ -364,9 +373,14 @@ class BlogSpider(SiteSpider):
         page = parse_feed(response.body, response.url) if self._ok(response) else FeedPage(ok=False)
         # Past the last page WordPress answers 404: the normal end, not a failure.
         blog = self._discovery_done(response, ok=page.ok or response.status == 404)
-        before = len(blog.listed)
         yield from self._listed(blog, page.posts)
-        if page.ok and len(blog.listed) > before:
+        # On while pages bring entries the feed has not shown yet (the sitemap may have listed
+        # them already: the feed still adds comment counts, labels and authors); a blog that
+        # ignores ?paged= repeats its first page, which ends it.
+        keys = {post_key(entry.url) for entry in page.posts}
+        fresh = keys - blog.feed_seen
+        blog.feed_seen |= keys
+        if page.ok and fresh:
             request = self._wp_feed_request(blog, response.meta["page"] + 1)
             if request is not None:
                 yield request

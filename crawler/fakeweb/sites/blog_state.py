@@ -86,6 +86,8 @@ class BlogState:
 
     posts: list[GenPost] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
+    # Still listed by the feeds, API and sitemaps, but the page answers 404 (a broken post).
+    unreachable: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -124,7 +126,7 @@ class BlogState:
 
     def find(self, slug: str) -> GenPost | None:
         with self.lock:
-            if slug in self.deleted:
+            if slug in self.deleted or slug in self.unreachable:
                 return None
             return next((p for p in self.posts if p.slug == slug), None)
 
