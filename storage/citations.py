@@ -121,8 +121,14 @@ def article_captures(archive: Archive, key: str) -> list[CaptureTime]:
     """Successful captures of what a cited URL key led to, oldest first (any crawl)."""
     with archive.session() as session:
         finals = set(session.scalars(select(Article.final_url).where(Article.url_key == key)))
-        if not finals:
-            return []
+    return final_captures(archive, finals)
+
+
+def final_captures(archive: Archive, finals: set[str]) -> list[CaptureTime]:
+    """Successful captures of these URLs (where cited URLs ended), oldest first."""
+    if not finals:
+        return []
+    with archive.session() as session:
         rows = session.execute(
             select(Capture.id, Capture.fetched_at)
             .where(
@@ -145,9 +151,14 @@ def closest_capture(captures: list[CaptureTime], when: datetime | None) -> Captu
 
 
 def link_captures(archive: Archive, *, crawl_id: int | None = None) -> int:
-    """Point fetched citations at their article and at their closest and latest captures."""
+    """Point fetched citations at their article and at their closest and latest captures.
+
+    The article is the one fetched for the citation's URL key, else the one whose fetch ended
+    where this citation's did: a short link and a direct link to the same article share it
+    (the crawl fetched that article once, under whichever citation came first).
+    """
     query = (
-        select(Citation.id, Citation.normalized_url, Post.published_at)
+        select(Citation.id, Citation.normalized_url, Citation.final_url, Post.published_at)
         .join(Post, Post.id == Citation.post_id)
         .where(Citation.normalized_url.is_not(None), Citation.internal.is_(False))
     )
@@ -155,18 +166,30 @@ def link_captures(archive: Archive, *, crawl_id: int | None = None) -> int:
         query = query.where(Citation.crawl_id == crawl_id)
     with archive.session() as session:
         rows = session.execute(query).all()
-        keys: set[str] = {key for _, key, _ in rows if key}
-        latest_article: dict[str, int] = {}
-        for article_id, key in session.execute(
-            select(Article.id, Article.url_key)
-            .where(Article.url_key.in_(keys))
+        keys: set[str] = {key for _, key, _, _ in rows if key}
+        finals: set[str] = {final for _, _, final, _ in rows if final}
+        by_key: dict[str, tuple[int, str | None]] = {}
+        by_final: dict[str, tuple[int, str | None]] = {}
+        for article_id, key, ended in session.execute(
+            select(Article.id, Article.url_key, Article.final_url)
+            .where(Article.url_key.in_(keys) | Article.final_url.in_(finals | keys))
             .order_by(Article.fetched_at, Article.id)
         ):
-            latest_article[key] = article_id
-    captures = {key: article_captures(archive, key) for key in keys}
+            by_key[key] = (article_id, ended)
+            if ended:
+                by_final[ended] = (article_id, ended)
+    captures: dict[str, list[CaptureTime]] = {}
     changes = []
-    for citation_id, cited, published_at in rows:
-        found = captures.get(cited or "") or []
+    for citation_id, cited, final, published_at in rows:
+        article = by_key.get(cited or "") or by_final.get(final or "") or by_final.get(cited or "")
+        found: list[CaptureTime] = []
+        article_final = article[1] if article is not None else None
+        if article_final:
+            if article_final not in captures:
+                captures[article_final] = final_captures(archive, {article_final})
+            found = captures[article_final]
+        if not found:
+            found = article_captures(archive, cited or "")
         if not found:
             continue
         closest = closest_capture(found, published_at)
@@ -175,7 +198,7 @@ def link_captures(archive: Archive, *, crawl_id: int | None = None) -> int:
                 "id": citation_id,
                 "closest_capture_id": closest.capture_id if closest else None,
                 "latest_capture_id": found[-1].capture_id,
-                "article_id": latest_article.get(cited or ""),
+                "article_id": article[0] if article else None,
             }
         )
     with archive.session() as session, session.begin():

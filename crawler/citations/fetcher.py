@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 import scrapy
 from rapidfuzz import fuzz, process
@@ -29,6 +30,7 @@ from crawler.citations.quotes import check_quotes
 from crawler.exchanges import classify_failure, failure_detail
 from crawler.links import html_links
 from crawler.middlewares.warc_capture import EXCHANGE_META
+from crawler.scope import url_key
 from storage import citations as store
 from storage.archive import Archive
 from storage.crawls import PendingURL
@@ -40,7 +42,10 @@ logger = logging.getLogger(__name__)
 
 CITATION = "citation"  # frontier kind
 STAT = "reftrail/citations/"
-KEY_META = "reftrail_citation_key"
+KEY_META = "reftrail_citation_key"  # url_key of the URL this request fetches
+CHAIN_META = "reftrail_citation_chain"  # keys of the redirect chain so far, the cited URL first
+CITED_META = "reftrail_citation_url"  # the cited URL the chain started from
+REDIRECTS = (301, 302, 303, 307, 308)
 TITLE_MATCH_AT = 90.0  # rapidfuzz token_set_ratio for a link-less reference's title
 
 
@@ -54,7 +59,13 @@ class CitationFetcher:
         settings = self.crawler.settings
         self.want_requisites = settings.getbool("REFTRAIL_CITATION_REQUISITES")
         self.requested: set[str] = set()  # keys of cited URLs requested this crawl
-        self.outcomes: dict[str, tuple[str, str | None, str | None]] = {}
+        self.outcomes: dict[str, tuple[str, str | None, str | None]] = {}  # by cited key
+        # Redirects are followed here, not by Scrapy, so that a URL reached both as a citation
+        # and as the target of a short link or moved page is fetched once: the keys of the
+        # URLs in flight with the cited keys waiting on each, and how each fetched URL ended.
+        self.fetching: dict[str, list[str]] = {}
+        self.url_outcomes: dict[str, tuple[str, str | None, str | None]] = {}
+        self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 10)
         self.pending = 0
         self.finished = False
         self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
@@ -133,11 +144,18 @@ class CitationFetcher:
             row["url"] = (citation.href or "")[:2000]
             return row, None
         key = citation.key
+        if key not in self.outcomes and key in self.url_outcomes:
+            self._outcome(key, *self.url_outcomes[key])  # reached before, as a redirect target
         if key in self.outcomes:
             status, error, final = self.outcomes[key]
             row.update(fetch_status=status, fetch_error=error, final_url=final)
             return row, None
         row["fetch_status"] = store.PENDING
+        if key in self.fetching:  # in flight as the target of another cited URL's redirect
+            if key not in self.fetching[key]:
+                self.fetching[key].append(key)
+            self.requested.add(key)
+            return row, None
         if key in self.requested:
             return row, None
         return row, self._request(target.url, key, post_url, row)
@@ -153,24 +171,73 @@ class CitationFetcher:
             return None
         if url in spider.seen or spider._seen_as_other_spelling(url):
             return None  # fetched this crawl as something else; linked when the crawl ends
-        spider._take(url)
-        self.pending += 1
         self.stats.inc_value(STAT + "requested")
-        self.service.add_frontier([PendingURL(url, 2, CITATION, post_url)])
+        self.fetching[key] = [key]
+        return self._fetch(url, key, [key], cited=url, via=post_url, hops="LL")
+
+    def _fetch(
+        self, url: str, key: str, chain: list[str], *, cited: str, via: str, hops: str
+    ) -> scrapy.Request:
+        self.spider._take(url)
+        self.pending += 1
+        self.service.add_frontier([PendingURL(url, 2, CITATION, via)])
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.failed,
             dont_filter=True,
-            headers={"Referer": post_url},
+            headers={"Referer": via},
             meta={
                 "reftrail_url": url,
                 "reftrail_depth": 2,
                 "reftrail_kind": CITATION,
-                "reftrail_hops": "LL",
-                "reftrail_via": post_url,
+                "reftrail_hops": hops,
+                "reftrail_via": via,
+                "dont_redirect": True,
+                "handle_httpstatus_all": True,  # 404s and redirects come back here
                 KEY_META: key,
+                CHAIN_META: chain,
+                CITED_META: cited,
             },
+        )
+
+    def _settle(
+        self, key: str, waiters: list[str], outcome: tuple[str, str | None, str | None]
+    ) -> None:
+        """The URL with ``key`` ended with ``outcome``: so did every cited URL waiting on it."""
+        self.url_outcomes[key] = outcome
+        for waiter in dict.fromkeys(waiters):
+            self._outcome(waiter, *outcome)
+
+    def _redirect(self, response: Response, key: str, waiters: list[str]) -> scrapy.Request | None:
+        """Follow one redirect hop of a cited URL, unless its target is fetched already."""
+        meta = response.meta
+        location = (response.headers.get("Location") or b"").decode("latin-1").strip()
+        target = urljoin(response.url, location)
+        target_key = url_key(target)
+        chain = [*meta[CHAIN_META], target_key]
+        if target_key in meta[CHAIN_META] or len(chain) > self.max_redirects + 1:
+            error = f"redirect-loop: {len(chain) - 1} redirects from {meta[CITED_META]}"[:1000]
+            self.stats.inc_value(STAT + "failed")
+            self._settle(key, waiters, (store.FAILED, error, None))
+            return None
+        if target_key in self.url_outcomes:
+            self._settle(key, waiters, self.url_outcomes[target_key])
+            return None
+        if target_key in self.fetching:
+            self.fetching[target_key].extend(waiters)
+            return None
+        if target in self.spider.seen or self.spider._seen_as_other_spelling(target):
+            return None  # fetched this crawl as a page; linked when the crawl ends
+        self.fetching[target_key] = list(waiters)
+        self.stats.inc_value(STAT + "redirects")
+        return self._fetch(
+            target,
+            target_key,
+            chain,
+            cited=meta[CITED_META],
+            via=meta["reftrail_via"],
+            hops=meta["reftrail_hops"] + "R",
         )
 
     # --- a cited URL came back ----------------------------------------------------------------
@@ -179,15 +246,23 @@ class CitationFetcher:
         meta = response.meta
         key = meta[KEY_META]
         self.pending -= 1
+        waiters = self.fetching.pop(key, None) or [meta[CHAIN_META][0]]
         exchange: HttpExchange | None = meta.get(EXCHANGE_META)
         final = response.url
+        if response.status in REDIRECTS and response.headers.get("Location"):
+            self.service.mark_done(meta["reftrail_url"])
+            follow = self._redirect(response, key, waiters)
+            if follow is not None:
+                yield follow
+            return
         if response.status == 200:
-            self._outcome(key, store.FETCHED, None, final)
+            self._settle(key, waiters, (store.FETCHED, None, final))
             self.stats.inc_value(STAT + "fetched")
             if exchange is not None:
-                self.service.call(self._save_article(meta["reftrail_url"], key, response, exchange))
+                cited = meta[CITED_META]
+                self.service.call(self._save_article(cited, url_key(cited), response, exchange))
         else:
-            self._outcome(key, store.FAILED, f"HTTP {response.status}", final)
+            self._settle(key, waiters, (store.FAILED, f"HTTP {response.status}", final))
             self.stats.inc_value(STAT + "failed")
         new = []
         if (
@@ -218,7 +293,8 @@ class CitationFetcher:
             status = store.FAILED
             error = f"{classify_failure(value)}: {failure_detail(value)}"[:1000]
         self.stats.inc_value(STAT + status)
-        self._outcome(key, status, error, None)
+        waiters = self.fetching.pop(key, None) or [request.meta.get(CHAIN_META, [key])[0]]
+        self._settle(key, waiters, (status, error, None))
         self.service.mark_done(request.meta.get("reftrail_url", request.url))
 
     def _outcome(self, key: str, status: str, error: str | None, final: str | None) -> None:

@@ -286,7 +286,8 @@ def _written(article: CitedArticle, decoration: str) -> tuple[str, str, str]:
         )
         return wrapped, url, final
     if decoration == "http":
-        return url.replace("https://", "http://", 1), url.replace("https://", "http://", 1), final
+        plain_http = url.replace("https://", "http://", 1)  # served as is, no redirect
+        return plain_http, plain_http, plain_http if final == url else final
     if decoration == "feedburner":
         camel = "".join(w for w in article.outlet.title().split() if w.isalpha())
         short = f"http://{FEEDBURNER_HOST}/~r/{camel}/~3/{_short_code(url)}/{article.slug}"
