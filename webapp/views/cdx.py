@@ -17,6 +17,7 @@ from webapp.views.common import get_archive, urls
 
 router = APIRouter(tags=["cdx"])
 OUTPUTS = ("cdxj", "json", "text", "link")
+CHUNK_LINES = 500
 CDXJ_KEYS = ("url", "mime", "status", "digest", "length", "offset", "filename")
 
 
@@ -66,9 +67,17 @@ def cdx(
     session = archive.session()
 
     def lines() -> Iterator[str]:
+        # Starlette moves each next() of a sync iterator to a worker thread: yield chunks of
+        # lines, not single lines, or a 100-line answer pays 100 thread hand-offs.
+        chunk: list[str] = []
         try:
             for item in query(session, built):
-                yield _line(item, output, fields, memento)
+                chunk.append(_line(item, output, fields, memento))
+                if len(chunk) >= CHUNK_LINES:
+                    yield "".join(chunk)
+                    chunk = []
+            if chunk:
+                yield "".join(chunk)
         finally:
             session.close()
 
