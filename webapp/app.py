@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storage.archive import Archive
 from storage.exceptions import StorageError
-from webapp.views import api, cdx, memento, pages, replay
+from webapp.views import api, blogs, cdx, memento, pages, replay
 
 HERE = Path(__file__).parent
 # The app's own pages: nothing from elsewhere, never framed by another site.
@@ -55,6 +55,8 @@ def create_app(archive: Archive, *, token: str | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages, replay, memento, cdx, api):
         app.include_router(module.router)
+    app.include_router(blogs.pages)
+    app.include_router(blogs.api)
 
     @app.middleware("http")
     async def security_headers(

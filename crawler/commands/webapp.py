@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import sys
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -46,12 +47,52 @@ def _opened(archive: Path | None) -> Iterator[Archive]:
         raise fail(str(exc)) from exc
 
 
+class JobsBeside:
+    """The schedule runner (``crawler.jobs.Runner``, what ``reftrail jobs`` runs) in a thread
+    beside the web app: started before the server, stopped after it (runs get SIGINT and close
+    their WARC files, as when ``reftrail jobs`` gets SIGTERM)."""
+
+    def __init__(self, archive: Archive, **options: object) -> None:
+        import threading
+
+        from crawler.jobs import Runner
+
+        self.runner = Runner(archive, **options)  # type: ignore[arg-type]
+        self.thread = threading.Thread(target=self._serve, name="reftrail-jobs")
+        self.error: BaseException | None = None
+
+    def _serve(self) -> None:
+        try:
+            self.runner.serve()
+        except BaseException as exc:  # shown by stop(); the web app goes on meanwhile
+            self.error = exc
+            raise
+
+    def start(self) -> JobsBeside:
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        self.runner.request_stop()
+        self.thread.join(timeout)
+
+
 def serve(
     archive: ArchiveOption = None,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
+    jobs: Annotated[
+        bool,
+        typer.Option(
+            "--jobs",
+            help="Also run the schedules (what `reftrail jobs` does) until the server stops.",
+        ),
+    ] = False,
+    max_concurrent: Annotated[
+        int, typer.Option(min=1, help="With --jobs: at most N runs at once.")
+    ] = 2,
 ) -> None:
-    """Serve search, capture pages, replay, Memento and the CDX API over the archive."""
+    """Serve search, posts, link states, runs, replay, Memento and the CDX API."""
     import uvicorn
 
     from webapp.app import create_app
@@ -68,7 +109,25 @@ def serve(
         console.print(f"[yellow]warning:[/] serving on {host}: reachable from other machines")
     with _opened(archive) as opened:
         console.print(f"serving {opened.root} on http://{host}:{port}/", soft_wrap=True)
-        uvicorn.run(create_app(opened, token=token), host=host, port=port, log_level="info")
+        runner = JobsBeside(opened, max_concurrent=max_concurrent).start() if jobs else None
+        previous: dict[signal.Signals, Any] = {}
+        if runner is not None:
+            console.print("running the schedules beside the app (runs at /runs)")
+            # uvicorn handles SIGINT/SIGTERM, then re-raises them once it has stopped. With the
+            # default handlers back, SIGTERM would end the process before the runner could let
+            # its crawls close their WARCs: stop the runner instead.
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, lambda *_: runner.runner.request_stop())
+        try:
+            uvicorn.run(create_app(opened, token=token), host=host, port=port, log_level="info")
+        finally:
+            if runner is not None:
+                console.print("stopping the schedule runner: running crawls close their WARCs")
+                runner.stop()
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+        if runner is not None and runner.error is not None:
+            raise fail(f"the schedule runner stopped: {runner.error}")
 
 
 def _write_bytes(data: bytes, output: Path | None) -> None:

@@ -18,6 +18,7 @@ from storage.exclusions import (
 )
 from storage.search import SearchError, search
 from storage.timeutil import as_utc
+from webapp.reports import posts_of_hits
 from webapp.views.common import get_archive, get_session, require_token, urls
 from webapp.views.pages import capture_details, date_bound
 
@@ -122,6 +123,8 @@ def api_search(
     except (SearchError, CdxQueryError) as exc:
         raise HTTPException(400, str(exc)) from exc
     memento = urls(request)
+    with archive.session() as session:
+        posts = posts_of_hits(session, page.hits)
     return {
         "query": q,
         "results": [
@@ -135,6 +138,9 @@ def api_search(
                 "score": h.score,
                 "replay": memento.memento(h.timestamp, h.url),
                 "page": f"{memento.base}/capture/{h.capture_id}",
+                "post": f"{memento.base}/post/{posts[h.capture_id]}"
+                if h.capture_id in posts
+                else None,
             }
             for h in page.hits
         ],

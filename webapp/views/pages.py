@@ -17,6 +17,7 @@ from storage.memento import capture_by_id, read_capture_record
 from storage.models import Capture, Crawl, Document
 from storage.search import SearchError, search
 from storage.timeutil import timestamp14
+from webapp.reports import posts_of_hits
 from webapp.views.common import get_archive, get_session, templates
 
 router = APIRouter(include_in_schema=False)
@@ -60,8 +61,12 @@ def search_page(
             )  # fmt: skip
         except (SearchError, CdxQueryError) as exc:
             error = str(exc)
+    posts: dict[int, int] = {}
+    if page is not None and page.hits:
+        with archive.session() as session:
+            posts = posts_of_hits(session, page.hits)
     context = {"q": q, "site": site or "", "since": since or "", "until": until or "",
-               "page": page, "error": error}  # fmt: skip
+               "page": page, "error": error, "posts": posts}  # fmt: skip
     return templates(request).TemplateResponse(
         request, "search.html", context, status_code=400 if error else 200
     )
