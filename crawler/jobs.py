@@ -331,12 +331,19 @@ class Runner:
             "fetched": 0,
             "failed": 0,
             "bytes": 0,
-            "posts_new": 0,  # the blog recrawl fills these in once it lands
+            "posts_new": 0,
             "posts_changed": 0,
             "citations_new": 0,
-            "checks": 0,  # the link checker fills these in once it lands
+            "checks": 0,
             "dead_found": 0,
         }
+        counts.update(
+            store.run_counts(
+                self.archive,
+                crawl_id=crawl.id if crawl is not None else None,
+                since=run.started_at,
+            )
+        )
         if crawl is None:
             return counts
         stats = crawl.stats or {}

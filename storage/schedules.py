@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.archive import Archive
@@ -341,3 +341,67 @@ def mark_crawl_interrupted(archive: Archive, crawl_id: int, *, now: datetime) ->
             .where(Crawl.id == crawl_id, Crawl.state == "running")
             .values(state="interrupted", ended_at=now)
         )
+
+
+def run_counts(archive: Archive, *, crawl_id: int | None, since: datetime) -> dict[str, int]:
+    """What a run added: posts new and changed, new citations, link checks, new dead links.
+
+    Posts and citations are counted by the run's crawl; checks and deaths by time, since a
+    check run's rows carry no crawl. A post is new when no earlier crawl fetched it; a
+    citation when the archive had never captured its URL before the run.
+    """
+    from storage.models import Capture, Citation, LinkCheck, LinkState, PostCapture
+
+    counts = {"posts_new": 0, "posts_changed": 0, "citations_new": 0, "checks": 0, "dead_found": 0}
+    with archive.session() as session:
+        if crawl_id is not None:
+            changed = select(PostCapture.post_id).where(
+                PostCapture.crawl_id == crawl_id, PostCapture.outcome == "changed"
+            )
+            earlier = select(PostCapture.post_id).where(
+                PostCapture.crawl_id != crawl_id, PostCapture.fetched_at < since
+            )
+            counts["posts_changed"] = (
+                session.scalar(
+                    select(func.count(func.distinct(PostCapture.post_id))).where(
+                        PostCapture.post_id.in_(changed)
+                    )
+                )
+                or 0
+            )
+            counts["posts_new"] = (
+                session.scalar(
+                    select(func.count(func.distinct(PostCapture.post_id))).where(
+                        PostCapture.post_id.in_(changed), PostCapture.post_id.not_in(earlier)
+                    )
+                )
+                or 0
+            )
+            counts["posts_changed"] -= counts["posts_new"]
+            # A post's citations are replaced with each new version, so "new" is judged by the
+            # archive: a cited URL it had never captured before this run.
+            cited = func.coalesce(Citation.fetch_url, Citation.url)
+            seen_before = select(Capture.url).where(Capture.fetched_at < since)
+            counts["citations_new"] = (
+                session.scalar(
+                    select(func.count(func.distinct(cited))).where(
+                        Citation.crawl_id == crawl_id,
+                        cited.is_not(None),
+                        cited.not_in(seen_before),
+                    )
+                )
+                or 0
+            )
+        counts["checks"] = (
+            session.scalar(select(func.count(LinkCheck.id)).where(LinkCheck.checked_at >= since))
+            or 0
+        )
+        counts["dead_found"] = (
+            session.scalar(
+                select(func.count(LinkState.id)).where(
+                    LinkState.state == "dead", LinkState.since >= since
+                )
+            )
+            or 0
+        )
+    return counts
