@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
+from crawler.commands.output import csv_text, fail
 
 console = Console(stderr=True)
 ArchiveOption = Annotated[
@@ -65,24 +65,11 @@ def blog_summary(stats: dict[str, Any]) -> str:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                "; ".join(row[c])
-                if isinstance(row[c], list)
-                else ("" if row[c] is None else row[c])
-                for c in CSV_COLUMNS
-            ]
-        )
-    return buffer.getvalue()
+    return csv_text(rows, CSV_COLUMNS)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 def register(app: typer.Typer) -> None:
