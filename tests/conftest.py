@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,10 @@ def _psycopg_dsn(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-@pytest.fixture
-def database_url(db_kind: str) -> Iterator[str | None]:
-    """The database URL for this test: None for SQLite, a fresh PostgreSQL schema otherwise."""
-    if db_kind == "sqlite":
+@contextmanager
+def database_for(kind: str) -> Iterator[str | None]:
+    """None for SQLite (inside the archive), else a fresh PostgreSQL schema dropped after."""
+    if kind == "sqlite":
         yield None
         return
     import psycopg
@@ -79,6 +80,13 @@ def database_url(db_kind: str) -> Iterator[str | None]:
         finally:
             connection.execute("SET lock_timeout = '10s'")
             connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def database_url(db_kind: str) -> Iterator[str | None]:
+    """The database URL for this test: None for SQLite, a fresh PostgreSQL schema otherwise."""
+    with database_for(db_kind) as url:
+        yield url
 
 
 @pytest.fixture

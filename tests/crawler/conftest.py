@@ -10,15 +10,14 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from crawler.fakeweb import FakeWeb
-from tests.conftest import _psycopg_dsn, pg_admin_url, selected_databases
+from tests.conftest import database_for as database_for  # re-exported for the crawl tests
+from tests.conftest import selected_databases
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,32 +61,6 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
-
-
-@contextmanager
-def database_for(kind: str) -> Iterator[str | None]:
-    """None for SQLite (inside the archive), else a fresh PostgreSQL schema dropped after."""
-    if kind == "sqlite":
-        yield None
-        return
-    import psycopg
-
-    admin = pg_admin_url()
-    try:
-        connection = psycopg.connect(_psycopg_dsn(admin), autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.fail(
-            f"PostgreSQL is not reachable at {admin} ({exc}); use --db sqlite to skip",
-            pytrace=False,
-        )
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
-        separator = "&" if "?" in admin else "?"
-        try:
-            yield f"{admin}{separator}options=-csearch_path%3D{schema}"
-        finally:
-            connection.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
