@@ -25,8 +25,13 @@ def parse_assignment(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def _coerce(value: str) -> object:
-    """Values from the command line or environment: JSON if it parses, else the string."""
+def _coerce(value: str, current: object = None) -> object:
+    """Values from the command line or environment: JSON if it parses, else the string.
+
+    A setting whose default is text stays text (``REFTRAIL_ARCHIVE=2026`` is a folder name).
+    """
+    if isinstance(current, str):
+        return value
     try:
         return json.loads(value)
     except ValueError:
@@ -44,12 +49,13 @@ def build_settings(
     env = os.environ if environ is None else environ
     for name, value in env.items():
         if name.startswith(ENV_PREFIX) and name in settings:
-            settings.set(name, _coerce(value), priority="cmdline")
+            settings.set(name, _coerce(value, settings.get(name)), priority="cmdline")
     items: Iterable[tuple[str, object]] = (
         overrides.items() if isinstance(overrides, Mapping) else map(parse_assignment, overrides)
     )
     for key, raw in items:
-        settings.set(key, _coerce(raw) if isinstance(raw, str) else raw, priority="cmdline")
+        value = _coerce(raw, settings.get(key)) if isinstance(raw, str) else raw
+        settings.set(key, value, priority="cmdline")
     return settings
 
 

@@ -161,11 +161,15 @@ def _from_environment() -> None:
 
     namespace = globals()
     for name, raw in os.environ.items():
-        if name.startswith("REFTRAIL_") and name in namespace:
-            try:
-                namespace[name] = json.loads(raw)
-            except ValueError:
-                namespace[name] = raw
+        if not (name.startswith("REFTRAIL_") and name in namespace):
+            continue
+        if isinstance(namespace[name], str):
+            namespace[name] = raw  # a folder named "2026" stays a string
+            continue
+        try:
+            namespace[name] = json.loads(raw)
+        except ValueError:
+            namespace[name] = raw
 
 
 _from_environment()
