@@ -48,6 +48,7 @@ class CrawlRun:
 
 
 def _pid_alive(pid: int | None) -> bool:
+    """Whether another live process may still own a crawl row (a zombie does not)."""
     if not pid or pid == os.getpid():
         return False
     try:
@@ -56,7 +57,11 @@ def _pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a killed crawl whose parent died too lingers as a zombie until reaped
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def begin_crawl(
