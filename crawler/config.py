@@ -47,15 +47,18 @@ def build_settings(
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     env = os.environ if environ is None else environ
-    for name, value in env.items():
+    for name, text in env.items():
         if name.startswith(ENV_PREFIX) and name in settings:
-            settings.set(name, _coerce(value, settings.get(name)), priority="cmdline")
+            settings.set(name, _coerce(text, settings.get(name)), priority="cmdline")
     items: Iterable[tuple[str, object]] = (
         overrides.items() if isinstance(overrides, Mapping) else map(parse_assignment, overrides)
     )
     for key, raw in items:
-        value = _coerce(raw, settings.get(key)) if isinstance(raw, str) else raw
-        settings.set(key, value, priority="cmdline")
+        settings.set(
+            key,
+            _coerce(raw, settings.get(key)) if isinstance(raw, str) else raw,
+            priority="cmdline",
+        )
     return settings
 
 
