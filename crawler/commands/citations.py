@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from crawler.cli import ArchiveOption
 from crawler.commands.output import csv_text, fail
 
 console = Console(stderr=True)
-ArchiveOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--archive",
-        envvar="REFTRAIL_ARCHIVE",
-        help="Archive folder (reftrail.db + warcs/). Default ./archive.",
-        show_default=False,
-    ),
-]
 FORMATS = ("table", "csv", "json")
 CSV_COLUMNS = (
     "post_url",

@@ -48,6 +48,16 @@ def summary(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def display_mode(crawler: Crawler) -> str:
+    """``REFTRAIL_PROGRESS`` resolved: rich (a terminal) or log; NotConfigured when off."""
+    mode = str(crawler.settings.get("REFTRAIL_PROGRESS", "auto")).lower()
+    if mode == "off":
+        raise NotConfigured
+    if mode == "auto":
+        mode = "rich" if sys.stderr.isatty() else "log"
+    return mode
+
+
 class CrawlProgress:
     """Scrapy extension; ``REFTRAIL_PROGRESS`` = auto (Rich on a terminal), rich, log or off."""
 
@@ -62,11 +72,7 @@ class CrawlProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
-        mode = str(crawler.settings.get("REFTRAIL_PROGRESS", "auto")).lower()
-        if mode == "off":
-            raise NotConfigured
-        if mode == "auto":
-            mode = "rich" if sys.stderr.isatty() else "log"
+        mode = display_mode(crawler)
         extension = cls(crawler, mode, crawler.settings.getfloat("REFTRAIL_PROGRESS_INTERVAL", 10))
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from twisted.internet import task
+
+from crawler.extensions.progress import display_mode
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,7 @@ class CheckProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CheckProgress:
-        mode = str(crawler.settings.get("REFTRAIL_PROGRESS", "auto")).lower()
-        if mode == "off":
-            raise NotConfigured
-        if mode == "auto":
-            mode = "rich" if sys.stderr.isatty() else "log"
+        mode = display_mode(crawler)
         extension = cls(crawler, mode, crawler.settings.getfloat("REFTRAIL_PROGRESS_INTERVAL", 10))
         crawler.signals.connect(extension.opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.closed, signal=signals.spider_closed)

@@ -27,22 +27,12 @@ from urllib.parse import quote
 
 from crawler.fakeweb.http import Request, Response, content, html, redirect
 from crawler.fakeweb.site import Site
+from storage import linkstate
 
 Page = Callable[[Request], Response]
 
-VERDICTS = (
-    "ok",
-    "redirected",
-    "redirect-to-home",
-    "gone",
-    "server-error",
-    "no-such-host",
-    "unreachable",
-    "soft-404",
-    "drifted",
-    "blocked",
-    "parked",
-)
+# Every verdict a labelled URL can carry: all the checker's, but "inconclusive".
+VERDICTS = tuple(verdict for verdict in linkstate.VERDICTS if verdict != "inconclusive")
 DEAD_LIKE = frozenset(
     {"gone", "no-such-host", "unreachable", "soft-404", "redirect-to-home", "parked"}
 )
