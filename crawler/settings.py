@@ -62,6 +62,9 @@ REFTRAIL_BLOG_FEED_PAGE_SIZE = 150
 REFTRAIL_CITATIONS = True
 # Also fetch the page requisites (CSS, images, scripts) of cited articles.
 REFTRAIL_CITATION_REQUISITES = False
+# A cited URL bigger than this is abandoned and recorded as failed ("too-large"): articles and
+# most report PDFs are far smaller, and Scrapy holds a body in memory until it is complete.
+REFTRAIL_CITATION_MAXSIZE = 20 * 1024 * 1024
 
 # --- Link checks (reftrail check, crawler/spiders/linkcheck.py) -----------------------------
 # A URL is dead after this many failing checks in a row ...

@@ -33,8 +33,10 @@ from crawler.middlewares.warc_capture import EXCHANGE_META
 from crawler.scope import url_key
 from storage import citations as store
 from storage.archive import Archive
+from storage.captures import surt_key
 from storage.crawls import PendingURL
 from storage.exchange import HttpExchange
+from storage.exclusions import list_exclusions
 from storage.extract import HTML_LANG
 from storage.timeutil import utcnow
 
@@ -45,6 +47,7 @@ STAT = "reftrail/citations/"
 KEY_META = "reftrail_citation_key"  # url_key of the URL this request fetches
 CHAIN_META = "reftrail_citation_chain"  # keys of the redirect chain so far, the cited URL first
 CITED_META = "reftrail_citation_url"  # the cited URL the chain started from
+BYTES_META = "reftrail_citation_bytes"  # body bytes received so far
 REDIRECTS = (301, 302, 303, 307, 308)
 TITLE_MATCH_AT = 90.0  # rapidfuzz token_set_ratio for a link-less reference's title
 
@@ -66,9 +69,14 @@ class CitationFetcher:
         self.fetching: dict[str, list[str]] = {}
         self.url_outcomes: dict[str, tuple[str, str | None, str | None]] = {}
         self.max_redirects = settings.getint("REDIRECT_MAX_TIMES", 10)
+        self.maxsize = settings.getint("REFTRAIL_CITATION_MAXSIZE")
+        # The archivist's exclusion list (SURT prefixes, storage/exclusions.py): a cited URL
+        # under one is recorded as excluded and never fetched, like a robots.txt refusal.
+        self.exclusions = [rule.surt for rule in list_exclusions(self.service.archive)]
         self.pending = 0
         self.finished = False
         self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
+        self.crawler.signals.connect(self._bytes, signal=signals.bytes_received)
 
     @classmethod
     def for_spider(cls, spider: Any) -> CitationFetcher | None:
@@ -160,14 +168,24 @@ class CitationFetcher:
             return row, None
         return row, self._request(target.url, key, post_url, row)
 
+    def excluded_by(self, url: str) -> str | None:
+        """Why the archive will not hold ``url`` (its exclusion rule), or None."""
+        key = surt_key(url)
+        rule = next((prefix for prefix in self.exclusions if key.startswith(prefix)), None)
+        return None if rule is None else f"on the archive's exclusion list ({rule})"
+
     def _request(
         self, url: str, key: str, post_url: str, row: dict[str, Any]
     ) -> scrapy.Request | None:
         spider = self.spider
         self.requested.add(key)
-        if any(p.search(url) for p in spider.scope.exclude):
-            self._outcome(key, store.EXCLUDED, "matches --exclude", None)
-            row.update(fetch_status=store.EXCLUDED, fetch_error="matches --exclude")
+        reason = self.excluded_by(url)
+        if reason is None and any(p.search(url) for p in spider.scope.exclude):
+            reason = "matches --exclude"
+        if reason is not None:
+            self.stats.inc_value(STAT + store.EXCLUDED)
+            self._outcome(key, store.EXCLUDED, reason, None)
+            row.update(fetch_status=store.EXCLUDED, fetch_error=reason)
             return None
         if url in spider.seen or spider._seen_as_other_spelling(url):
             return None  # fetched this crawl as something else; linked when the crawl ends
@@ -195,6 +213,7 @@ class CitationFetcher:
                 "reftrail_via": via,
                 "dont_redirect": True,
                 "handle_httpstatus_all": True,  # 404s and redirects come back here
+                "download_maxsize": self.maxsize,
                 KEY_META: key,
                 CHAIN_META: chain,
                 CITED_META: cited,
@@ -223,6 +242,11 @@ class CitationFetcher:
             return None
         if target_key in self.url_outcomes:
             self._settle(key, waiters, self.url_outcomes[target_key])
+            return None
+        reason = self.excluded_by(target)
+        if reason is not None:  # a short link or moved page leading to an excluded URL
+            self.stats.inc_value(STAT + store.EXCLUDED)
+            self._settle(key, waiters, (store.EXCLUDED, f"redirected to {target}, {reason}", None))
             return None
         if target_key in self.fetching:
             self.fetching[target_key].extend(waiters)
@@ -292,10 +316,22 @@ class CitationFetcher:
         else:
             status = store.FAILED
             error = f"{classify_failure(value)}: {failure_detail(value)}"[:1000]
+            received = request.meta.get(BYTES_META, 0)
+            if self.maxsize and received > self.maxsize:  # cut off while streaming
+                error = (
+                    f"too-large: more than {self.maxsize} bytes "
+                    "(REFTRAIL_CITATION_MAXSIZE); not archived"
+                )
         self.stats.inc_value(STAT + status)
         waiters = self.fetching.pop(key, None) or [request.meta.get(CHAIN_META, [key])[0]]
         self._settle(key, waiters, (status, error, None))
         self.service.mark_done(request.meta.get("reftrail_url", request.url))
+
+    def _bytes(self, data: bytes, request: scrapy.Request, spider: Any) -> None:
+        """Count a cited URL's body bytes: Scrapy cancels a chunked body past the size limit
+        with a bare CancelledError, and this count is how the failure is told apart."""
+        if KEY_META in request.meta:
+            request.meta[BYTES_META] = request.meta.get(BYTES_META, 0) + len(data)
 
     def _outcome(self, key: str, status: str, error: str | None, final: str | None) -> None:
         self.outcomes[key] = (status, error, final)

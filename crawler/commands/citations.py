@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
         elif output == "csv":
             typer.echo(_csv(rows), nl=False)
         else:
-            table = Table("post", "#", "cited", "title", "outlet", "date", "status")
+            table = Table("post", "#", "cited", "title", "outlet", "date")
+            table.add_column("status", no_wrap=True)
             for row in rows:
                 table.add_row(
                     row["post_url"].rsplit("/", 1)[-1],

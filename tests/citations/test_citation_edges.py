@@ -1,0 +1,145 @@
+"""A real crawl of a blog citing what a citation crawl must survive: a 50 MB page (with and
+without a Content-Length), a redirect loop, a page robots.txt disallows and a URL on the
+archive's exclusion list. Each is recorded with its status and reason, none is fetched more
+than it must be, and the crawl goes on to fetch the ordinary citation (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from crawler.fakeweb import FakeWeb
+from crawler.fakeweb.sites.loose_ends import (
+    EDGE_PATH,
+    EXCLUDABLE_URL,
+    HUGE_CHUNKED_URL,
+    HUGE_URL,
+    LOOP_URL,
+    PLAIN_URL,
+    ROBOTS_URL,
+    LooseEndsBlog,
+)
+from crawler.fakeweb.sites.news import NewsSite
+from crawler.fakeweb.sites.news_content import LAKESHORE_TRIBUNE, RIVERTON_GAZETTE
+from crawler.fakeweb.sites.testbed import TestbedSite
+from storage.archive import Archive
+from storage.exclusions import add_exclusion
+from storage.models import Capture, Citation
+from tests.crawler.conftest import crawl_settings, database_for, run_cli
+
+
+def edge_web() -> FakeWeb:
+    """The testbed (failure modes), the Tribune and the Loose Ends blog."""
+    return FakeWeb(
+        sites=[TestbedSite(RIVERTON_GAZETTE), NewsSite(LAKESHORE_TRIBUNE), LooseEndsBlog()]
+    )
+
+
+@dataclass
+class Crawled:
+    root: Path
+    database_url: str | None
+    web: FakeWeb
+    stderr: str
+
+    def open(self) -> Archive:
+        return Archive.open(self.root, database_url=self.database_url, create=False)
+
+    def cli(self, *args: str) -> str:
+        result = run_cli(
+            list(args), web=self.web, archive=self.root, database_url=self.database_url
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    def requests_for(self, url: str) -> int:
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        return sum(
+            1 for host, _, t, _ in self.web.request_log if host == parts.hostname and t == target
+        )
+
+    def citation(self, url: str) -> Citation:
+        with self.open() as archive, archive.session() as session:
+            return session.scalars(select(Citation).where(Citation.url == url)).one()
+
+
+@pytest.fixture(scope="module")
+def crawled(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+    root = tmp_path_factory.mktemp(f"edges-{module_db}") / "archive"
+    with edge_web() as web, database_for(module_db) as url:
+        with Archive.open(root, database_url=url) as archive:
+            add_exclusion(archive, EXCLUDABLE_URL, reason="takedown request")
+        args = ["crawl", web.url("loose-ends"), *crawl_settings(web)]
+        result = run_cli(args, web=web, archive=root, database_url=url)
+        assert result.returncode == 0, result.stderr[-4000:]
+        yield Crawled(root, url, web, result.stderr)
+
+
+def test_a_50_mb_citation_is_a_failure_with_a_reason(crawled: Crawled) -> None:
+    for url in (HUGE_URL, HUGE_CHUNKED_URL):
+        citation = crawled.citation(url)
+        assert citation.fetch_status == "failed", url
+        assert citation.fetch_error and citation.fetch_error.startswith("too-large"), (
+            url,
+            citation.fetch_error,
+        )
+        assert crawled.requests_for(url) == 1  # given up, not retried
+    with crawled.open() as archive, archive.session() as session:
+        query = select(Capture).where(Capture.url.in_((HUGE_URL, HUGE_CHUNKED_URL)))
+        rows = session.scalars(query).all()
+        assert len(rows) == 2
+        assert all(row.warc_file is None and row.status is None for row in rows)  # not archived
+
+
+def test_a_cited_redirect_loop_is_recorded_not_followed_forever(crawled: Crawled) -> None:
+    citation = crawled.citation(LOOP_URL)
+    assert citation.fetch_status == "failed"
+    assert citation.fetch_error and citation.fetch_error.startswith("redirect-loop"), (
+        citation.fetch_error
+    )
+    other_leg = LOOP_URL[:-1] + "b"
+    assert crawled.requests_for(LOOP_URL) == 1 and crawled.requests_for(other_leg) == 1
+    with crawled.open() as archive, archive.session() as session:
+        hops = session.scalars(select(Capture.status).where(Capture.url.in_((LOOP_URL, other_leg))))
+        assert list(hops) == [302, 302]  # both hops archived, once each
+
+
+def test_a_citation_robots_txt_disallows_is_not_fetched(crawled: Crawled) -> None:
+    citation = crawled.citation(ROBOTS_URL)
+    assert citation.fetch_status == "robots-blocked"
+    assert citation.fetch_error == "robots.txt"
+    assert crawled.requests_for(ROBOTS_URL) == 0
+    assert crawled.requests_for(RIVERTON_GAZETTE.url("/robots.txt")) >= 1
+
+
+def test_an_excluded_citation_is_recorded_and_not_fetched(crawled: Crawled) -> None:
+    citation = crawled.citation(EXCLUDABLE_URL)
+    assert citation.fetch_status == "excluded"
+    assert citation.fetch_error and "exclusion list" in citation.fetch_error
+    assert crawled.requests_for(EXCLUDABLE_URL) == 0
+
+
+def test_the_crawl_goes_on_and_lists_every_outcome(crawled: Crawled) -> None:
+    assert crawled.citation(PLAIN_URL).fetch_status == "fetched"
+    post = f"https://loose-ends-notes.blogspot.com{EDGE_PATH}"
+    rows = json.loads(crawled.cli("citations", "--post", post, "--format", "json"))
+    status = {row["url"]: row["fetch_status"] for row in rows}
+    assert status == {
+        HUGE_URL: "failed",
+        HUGE_CHUNKED_URL: "failed",
+        LOOP_URL: "failed",
+        ROBOTS_URL: "robots-blocked",
+        PLAIN_URL: "fetched",
+        EXCLUDABLE_URL: "excluded",
+    }
+    table = crawled.cli("citations", "--post", post)
+    assert "excluded" in table and "robots-blocked" in table
+
