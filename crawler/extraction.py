@@ -94,6 +94,9 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
+            # Workers fork from a server that has trafilatura imported already, instead of
+            # each importing it again (and again for every replacement worker).
+            context.set_forkserver_preload(["storage.extract"])
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,

@@ -20,8 +20,9 @@ REFTRAIL_DATABASE_URL = ""
 REFTRAIL_WARC_PREFIX = "reftrail"
 # A WARC file is closed and a new one opened once it grows past this many bytes.
 REFTRAIL_WARC_MAX_SIZE = 1_000_000_000
-# gzip level of each WARC record (1 fastest .. 9 smallest): 3 costs half of level 6 for
-# files ~6% larger (measured on news pages, see benchmarks/README.md).
+# gzip level of each WARC record (0 fastest .. 9 smallest). 0-3 use ISA-L: level 3 costs a
+# quarter of zlib's level 3 for the same size; 4-9 use zlib, level 6 ~6% smaller files at
+# about eight times the CPU (measured on news pages, see benchmarks/README.md).
 REFTRAIL_WARC_GZIP_LEVEL = 3
 # Named in the warcinfo record: who ran the crawl (a name, an email or a URL).
 REFTRAIL_OPERATOR = ""

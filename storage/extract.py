@@ -12,8 +12,11 @@ import re
 import zlib
 
 import brotli
+import lxml.html
 import trafilatura
 from htmldate import find_date
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.metadata import examine_meta, extract_meta_json
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
@@ -24,6 +27,20 @@ logger = logging.getLogger(__name__)
 # the next best thing (and what a researcher filtering by language expects).
 HTML_LANG = re.compile(
     r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""", re.I
+)
+
+
+# trafilatura's parser options, but every element is a plain HtmlElement chosen in C: lxml.html's
+# default lookup calls back into Python for each element trafilatura touches (~7% of the work
+# on news pages). trafilatura needs no form or label element classes.
+FAST_PARSER = lxml.html.HTMLParser(
+    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+    remove_pis=True,
+)  # fmt: skip
+FAST_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
 )
 
 
@@ -105,8 +122,23 @@ def extract_document(
     }
 
 
+def _parse(html: str) -> HtmlElement | None:
+    """The page as an lxml tree, built by ``FAST_PARSER`` when it can be.
+
+    Falls back to trafilatura's own loader (which repairs some broken markup and retries
+    as bytes) when the quick parse fails or finds nothing.
+    """
+    try:
+        tree = lxml.html.fromstring(html, parser=FAST_PARSER)
+    except (ValueError, etree.ParserError):  # e.g. an XML encoding declaration in a str
+        tree = None
+    if tree is None or len(tree) < 1:
+        return load_html(html)
+    return tree
+
+
 def _fast_extraction(html: str, url: str) -> dict[str, str | None] | None:
-    tree = load_html(html)
+    tree = _parse(html)
     if tree is None:
         return None
     meta = examine_meta(tree)
@@ -116,7 +148,12 @@ def _fast_extraction(html: str, url: str) -> dict[str, str | None] | None:
         logger.debug("JSON-LD metadata unreadable on %s", url)
     title = meta.title or (tree.findtext(".//title") or "").strip() or None
     date = find_date(tree, url=url, extensive_search=False, original_date=True)
-    extracted = trafilatura.bare_extraction(html, url=url, with_metadata=False, fast=True)
+    # The tree parsed for metadata is reused (trafilatura copies it before cleaning), and
+    # reader comments are left out: they are not the page's text, and skipping them saves
+    # about a tenth of the extraction.
+    extracted = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, fast=True, include_comments=False
+    )
     body = (extracted if isinstance(extracted, dict) else extracted.as_dict()) if extracted else {}
     return {
         "title": title,
