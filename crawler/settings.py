@@ -81,6 +81,14 @@ REFTRAIL_DRIFT_THRESHOLD = 0.5
 REFTRAIL_RETRY_AFTER_MAX = 60.0
 # The time a check records (ISO 8601), for replaying history; "" means now.
 REFTRAIL_CHECK_TIME = ""
+# Cited URLs with no good local copy (dead when first crawled): ask this Memento TimeGate
+# (RFC 7089) for the copy closest before the citing post's date; the URL is appended, or
+# replaces "{url}". Answers are kept in the archive and not asked again.
+REFTRAIL_MEMENTO_TIMEGATE = "https://web.archive.org/web/"
+# Ask it at all (reftrail check --no-external-copies turns this off for one run).
+REFTRAIL_MEMENTO_LOOKUP = True
+# A TimeGate that could not answer (timeout, 5xx) is asked again after this many days.
+REFTRAIL_MEMENTO_RETRY_DAYS = 7.0
 
 # --- Network safety ------------------------------------------------------------------------
 # Connect to private, loopback, link-local and cloud-metadata addresses (off: a cited URL

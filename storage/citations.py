@@ -1,10 +1,11 @@
 """Citations of posts and the cited articles: rows the blog crawl writes, queries the CLI reads.
 
-A post's citations are replaced whenever a new version of the post is archived (its text is
-what cites). Fetch outcomes are recorded per cited URL key (``crawler.scope.url_key``), so
-every citation of one article, in any post, shares its status. When a crawl ends, each fetched
-citation is pointed at its captures (the one live closest to the post's publication date,
-and the latest) through the capture table.
+Each archived version of a post records what it cites (its text is what cites). A citation
+row lives from the version that first had it until the first later version without it, so
+earlier versions' citations are kept, marked removed, never lost. Fetch outcomes are recorded
+per cited URL key (``crawler.scope.url_key``), so every citation of one article, in any post,
+shares its status. When a crawl ends, each fetched citation is pointed at its captures (the
+one live closest to the post's publication date, and the latest) through the capture table.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm import aliased
 
 from storage.archive import Archive
-from storage.models import Article, Capture, Citation, Post
+from storage.captures import surt_key
+from storage.exclusions import list_exclusions
+from storage.models import Article, Capture, Citation, Post, PostCapture
 from storage.timeutil import utcnow
 
 # Citation.fetch_status values.
@@ -57,22 +61,72 @@ def post_id_of(archive: Archive, site_id: int, url: str) -> int | None:
         ).first()
 
 
-def replace_citations(
+# What makes two versions' citations the same one: the link and the words around it, else
+# (an edited paragraph around an unchanged link) the link and its anchor text alone.
+_EXACT = ("url", "anchor_text", "reference_text", "context", "internal")
+_LOOSE = ("url", "anchor_text", "internal")
+
+
+def _identity(values: dict[str, Any], names: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(values.get(name) for name in names)
+
+
+def record_citations(
     archive: Archive, post_id: int, citations: Iterable[dict[str, Any]], *, crawl_id: int | None
 ) -> int:
-    """The post's citations are now these (dicts of Citation columns); returns how many."""
+    """The post's newest archived version cites these (dicts of Citation columns).
+
+    A citation the post already had is kept (its position and this crawl's fetch status
+    updated), a new one is added as first seen in this version, and a current one this
+    version lacks is marked removed in it. Returns how many the version has.
+    """
     now = utcnow()
+    defaults = {"context": "paragraph", "internal": False, "reference_text": ""}
     rows = [
-        {k: v for k, v in c.items() if k in CITATION_FIELDS}
-        | {"post_id": post_id, "crawl_id": crawl_id, "created_at": now}
+        defaults
+        | {k: v for k, v in c.items() if k in CITATION_FIELDS}
+        | {"post_id": post_id, "crawl_id": crawl_id}
         for c in citations
     ]
     with archive.session() as session, session.begin():
-        session.execute(delete(Citation).where(Citation.post_id == post_id))
-        for row in rows:
+        version = session.execute(
+            select(PostCapture.id, PostCapture.fetched_at)
+            .where(
+                PostCapture.post_id == post_id,
+                PostCapture.outcome.in_(("changed", "identical")),
+            )
+            .order_by(PostCapture.id.desc())
+            .limit(1)
+        ).first()
+        version_id, version_at = (version[0], version[1]) if version else (None, now)
+        left = list(
+            session.scalars(
+                select(Citation)
+                .where(Citation.post_id == post_id, Citation.removed_at.is_(None))
+                .order_by(Citation.position, Citation.id)
+            )
+        )
+        matched: dict[int, Citation] = {}  # row index -> the current citation it continues
+        for names in (_EXACT, _LOOSE):
+            for index, row in enumerate(rows):
+                if index in matched or (names is _LOOSE and row.get("url") is None):
+                    continue
+                wanted = _identity(row, names)
+                same = next((c for c in left if _identity(c.__dict__, names) == wanted), None)
+                if same is not None:
+                    matched[index] = same
+                    left.remove(same)
+        for index, row in enumerate(rows):
             row.setdefault("authors", [])
             row.setdefault("quotes", [])
-            session.add(Citation(**row))
+            if index in matched:
+                for name, value in row.items():
+                    setattr(matched[index], name, value)
+            else:
+                session.add(Citation(**row, created_at=now, first_version_id=version_id))
+        for gone in left:
+            gone.removed_in_id = version_id
+            gone.removed_at = version_at
     return len(rows)
 
 
@@ -86,7 +140,9 @@ def record_fetch(
     crawl_id: int | None = None,
 ) -> int:
     """The outcome of fetching one cited URL, on every citation of it (of this crawl)."""
-    query = update(Citation).where(Citation.normalized_url == key, Citation.internal.is_(False))
+    query = update(Citation).where(
+        Citation.normalized_url == key, Citation.internal.is_(False), Citation.removed_at.is_(None)
+    )
     if crawl_id is not None:
         query = query.where(Citation.crawl_id == crawl_id)
     with archive.session() as session, session.begin():
@@ -277,59 +333,96 @@ def save_matches(archive: Archive, matches: dict[int, tuple[int, int, float]]) -
             )
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
 def list_citations(
-    archive: Archive, *, post_url: str | None = None, internal: bool = False
+    archive: Archive,
+    *,
+    post_url: str | None = None,
+    internal: bool = False,
+    history: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every citation (by post, in post order) as plain values, for ``reftrail citations``."""
+    """Every citation (by post, in post order) as plain values, for ``reftrail citations``.
+
+    Only what the posts' current versions cite, unless ``history``: then also the citations
+    earlier versions had (``current`` false, ``removed_at`` set), after the current ones.
+    A citation whose URL or article is on the exclusion list now (a rule added after the
+    fetch) is listed as ``excluded`` without its article: excluded captures are never served.
+    """
+    first = aliased(PostCapture)
     query = (
-        select(Citation, Post.url, Article, Capture.fetched_at)
+        select(Citation, Post.url, Article, Capture.fetched_at, first.fetched_at)
         .join(Post, Post.id == Citation.post_id)
         .outerjoin(Article, Article.id == Citation.article_id)
         .outerjoin(
             Capture,
             Capture.id == _coalesce(Citation.closest_capture_id, Citation.latest_capture_id),
         )
-        .order_by(Post.published_at.desc().nulls_last(), Post.url, Citation.position)
+        .outerjoin(first, first.id == Citation.first_version_id)
+        .order_by(
+            Post.published_at.desc().nulls_last(),
+            Post.url,
+            Citation.removed_at.is_not(None),
+            Citation.position,
+            Citation.id,
+        )
     )
     if post_url:
         query = query.where(Post.url == post_url)
     if not internal:
         query = query.where(Citation.internal.is_(False))
-    with archive.session() as session:
-        rows = session.execute(query).all()
+    if not history:
+        query = query.where(Citation.removed_at.is_(None))
+    rules = [rule.surt for rule in list_exclusions(archive)]
+
+    def excluded(*urls: str | None) -> bool:
+        return any(surt_key(u).startswith(rule) for u in urls if u for rule in rules)
+
     out = []
-    for citation, url, article, captured_at in rows:
-        out.append(
-            {
-                "post_url": url,
-                "position": citation.position,
-                "url": citation.url,
-                "normalized_url": citation.normalized_url,
-                "final_url": citation.final_url,
-                "anchor_text": citation.anchor_text,
-                "reference_text": citation.reference_text,
-                "context": citation.context,
-                "authors": list(citation.authors or []),
-                "title": citation.title,
-                "outlet": citation.outlet,
-                "cited_date": citation.cited_date,
-                "internal": citation.internal,
-                "short_link": citation.short_link,
-                "fetch_status": citation.fetch_status,
-                "fetch_error": citation.fetch_error,
-                "match_score": citation.match_score,
-                "quotes": list(citation.quotes or []),
-                "article": None
-                if article is None
-                else {
-                    "url": article.final_url,
-                    "captured_at": captured_at.isoformat(timespec="seconds")
-                    if captured_at
-                    else article.fetched_at.isoformat(timespec="seconds"),
-                    "title": article.title,
-                },
-            }
-        )
+    with archive.session() as session:
+        for citation, url, found, captured_at, first_seen in session.execute(query).all():
+            status: str = citation.fetch_status
+            article: Article | None = found
+            if rules and excluded(
+                citation.fetch_url, citation.final_url, found.final_url if found else None
+            ):
+                status, article = EXCLUDED, None
+            out.append(
+                {
+                    "post_url": url,
+                    "position": citation.position,
+                    "url": citation.url,
+                    "normalized_url": citation.normalized_url,
+                    "final_url": citation.final_url,
+                    "anchor_text": citation.anchor_text,
+                    "reference_text": citation.reference_text,
+                    "context": citation.context,
+                    "authors": list(citation.authors or []),
+                    "title": citation.title,
+                    "outlet": citation.outlet,
+                    "cited_date": citation.cited_date,
+                    "internal": citation.internal,
+                    "short_link": citation.short_link,
+                    "fetch_status": status,
+                    "fetch_error": citation.fetch_error,
+                    "match_score": citation.match_score,
+                    "quotes": list(citation.quotes or []),
+                    "article": None
+                    if article is None
+                    else {
+                        "url": article.final_url,
+                        "captured_at": captured_at.isoformat(timespec="seconds")
+                        if captured_at
+                        else article.fetched_at.isoformat(timespec="seconds"),
+                        "title": article.title,
+                    },
+                    "current": citation.removed_at is None,
+                    "first_seen_at": _iso(first_seen),
+                    "removed_at": _iso(citation.removed_at),
+                }
+            )
     return out
 
 
@@ -349,3 +442,48 @@ def mark_linked_fetched(archive: Archive, *, crawl_id: int | None = None) -> int
     with archive.session() as session, session.begin():
         result = session.execute(query.values(fetch_status=FETCHED))
         return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class CitingPost:
+    """A post citing a URL: the first citation of it in that post (link checks, reports)."""
+
+    url: str  # the cited URL as link checks know it (normalised when it could be)
+    post_url: str
+    post_title: str | None
+    post_date: datetime | None  # published, else first seen
+    anchor_text: str | None
+    reference_text: str
+
+
+def citing_posts(
+    archive: Archive, urls: Iterable[str], *, post_url: str | None = None
+) -> list[CitingPost]:
+    """The posts citing each of ``urls`` (only ``post_url`` when given), by URL then post."""
+    from sqlalchemy import func
+
+    cited = func.coalesce(Citation.normalized_url, Citation.url)
+    wanted = sorted(set(urls))
+    found: dict[tuple[str, str], CitingPost] = {}
+    with archive.session() as session:
+        for start in range(0, len(wanted), 500):
+            query = (
+                select(
+                    cited,
+                    Post.url,
+                    Post.title,
+                    func.coalesce(Post.published_at, Post.first_seen_at),
+                    Citation.anchor_text,
+                    Citation.reference_text,
+                )
+                .join(Post, Post.id == Citation.post_id)
+                .where(cited.in_(wanted[start : start + 500]))
+                .order_by(Post.url, Citation.position)
+            )
+            if post_url is not None:
+                query = query.where(Post.url == post_url)
+            for url, post, title, when, anchor, reference in session.execute(query):
+                found.setdefault(
+                    (url, post), CitingPost(url, post, title, when, anchor, reference or "")
+                )
+    return [found[key] for key in sorted(found)]

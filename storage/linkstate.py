@@ -9,7 +9,7 @@ resets the count; an inconclusive check (or a bot block) neither resets nor coun
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.archive import Archive
 from storage.exclusions import visible
-from storage.models import Capture, Document, LinkCheck, LinkState
+from storage.models import Capture, Document, ExternalCopy, LinkCheck, LinkState
 from storage.timeutil import as_utc, timestamp14
 
 VERDICTS = (
@@ -291,7 +291,7 @@ def reference_texts(
 # --- reports -------------------------------------------------------------------------------
 
 
-def _preserved_copies(session: Session, urls: list[str]) -> dict[str, Capture]:
+def preserved_copies(session: Session, urls: list[str]) -> dict[str, Capture]:
     """The earliest visible 200 capture of each URL: the copy a reader should be sent to.
 
     A 200 that a check judged bad (a soft 404, a parked page) preserves nothing cited.
@@ -320,6 +320,26 @@ def _preserved_copies(session: Session, urls: list[str]) -> dict[str, Capture]:
     return found
 
 
+def _local_copy(capture: Capture, base: str) -> dict:
+    stamp = timestamp14(capture.fetched_at)
+    return {
+        "captured_at": as_utc(capture.fetched_at).isoformat(),
+        "url": f"{base}/web/{stamp}/{capture.url}",
+        "capture_id": capture.id,
+        "source": "local",
+    }
+
+
+def _external_copy(copy: ExternalCopy) -> dict:
+    assert copy.captured_at is not None and copy.memento_url is not None
+    return {
+        "captured_at": as_utc(copy.captured_at).isoformat(),
+        "url": copy.memento_url,
+        "capture_id": None,
+        "source": "external",
+    }
+
+
 def report_rows(
     archive: Archive,
     *,
@@ -328,61 +348,97 @@ def report_rows(
     post_url: str | None = None,
     public_url: str = "",
 ) -> list[dict]:
-    """One dict per URL: the documented JSON report (see README, "Checking cited links")."""
+    """The rows of :func:`iter_report_rows` as a list."""
+    return list(
+        iter_report_rows(
+            archive, states=states, verdicts=verdicts, post_url=post_url, public_url=public_url
+        )
+    )
+
+
+def iter_report_rows(
+    archive: Archive,
+    *,
+    states: Iterable[str] | None = DEFAULT_REPORT_STATES,
+    verdicts: Iterable[str] | None = None,
+    post_url: str | None = None,
+    public_url: str = "",
+) -> Iterator[dict]:
+    """One dict per cited URL and citing post: the documented JSON report (see README,
+    "Checking cited links"). A URL no post cites (checked with --url) gets one row with no
+    post, unless ``post_url`` is given.
+
+    The preserved copy is the earliest good local capture, else the copy a Memento TimeGate
+    found from before the post's date (:mod:`storage.external_copies`).
+    """
+    from storage.citations import citing_posts
+    from storage.external_copies import found_copies
+
     base = public_url.rstrip("/")
     query = select(LinkState).order_by(LinkState.url)
     if states is not None:
         query = query.where(LinkState.state.in_(list(states)))
     if verdicts is not None:
         query = query.where(LinkState.verdict.in_(list(verdicts)))
-    if post_url is not None:
-        cited = _citation_urls(archive, post_url) or []
-        query = query.where(LinkState.url.in_(cited))
     with archive.session() as session:
         rows = list(session.scalars(query))
+    urls = [r.url for r in rows]
+    by_url: dict[str, list] = {}
+    if has_citations(archive):
+        for citing in citing_posts(archive, urls, post_url=post_url):
+            by_url.setdefault(citing.url, []).append(citing)
+    if post_url is not None:
+        rows = [r for r in rows if r.url in by_url]
+        urls = [r.url for r in rows]
+    with archive.session() as session:
         check_ids = [r.last_check_id for r in rows if r.last_check_id is not None]
         checks = {
             c.id: c for c in session.scalars(select(LinkCheck).where(LinkCheck.id.in_(check_ids)))
         }
-        copies = _preserved_copies(session, [r.url for r in rows])
+        copies = preserved_copies(session, urls)
+        external = found_copies(session, [u for u in urls if u not in copies])
         counts = dict(
             session.execute(
                 select(LinkCheck.url, func.count(LinkCheck.id))
-                .where(LinkCheck.url.in_([r.url for r in rows]))
+                .where(LinkCheck.url.in_(urls))
                 .group_by(LinkCheck.url)
             ).all()
         )
-    report = []
     for row in rows:
         check = checks.get(row.last_check_id or -1)
-        copy = copies.get(row.url)
-        preserved = None
-        if copy is not None:
-            stamp = timestamp14(copy.fetched_at)
-            preserved = {
-                "captured_at": as_utc(copy.fetched_at).isoformat(),
-                "url": f"{base}/web/{stamp}/{copy.url}",
-                "capture_id": copy.id,
-            }
-        report.append(
-            {
-                "post_url": post_url,
-                "url": row.url,
-                "state": row.state,
-                "verdict": row.verdict,
-                "since": as_utc(row.since).isoformat(),
-                "last_checked": as_utc(row.checked_at).isoformat(),
-                "checks": counts.get(row.url, 0),
-                "consecutive_failures": row.consecutive_failures,
-                "http_status": check.status if check else None,
-                "final_url": check.final_url if check else None,
-                "reason": row.reason,
-                "similarity": check.similarity if check else None,
-                "next_check": as_utc(row.next_check_at).isoformat(),
-                "preserved_copy": preserved,
-            }
-        )
-    return report
+        local = copies.get(row.url)
+        for citing in by_url.get(row.url) or [None]:
+            preserved = None
+            if local is not None:
+                preserved = _local_copy(local, base)
+            elif citing is not None and citing.post_date is not None:
+                found = external.get((row.url, as_utc(citing.post_date)))
+                preserved = _external_copy(found) if found is not None else None
+            yield (
+                {
+                    "post_url": citing.post_url if citing else None,
+                    "url": row.url,
+                    "state": row.state,
+                    "verdict": row.verdict,
+                    "since": as_utc(row.since).isoformat(),
+                    "last_checked": as_utc(row.checked_at).isoformat(),
+                    "checks": counts.get(row.url, 0),
+                    "consecutive_failures": row.consecutive_failures,
+                    "http_status": check.status if check else None,
+                    "final_url": check.final_url if check else None,
+                    "reason": row.reason,
+                    "similarity": check.similarity if check else None,
+                    "next_check": as_utc(row.next_check_at).isoformat(),
+                    "preserved_copy": preserved,
+                    # Added after the first documented keys, so CSV columns keep their order.
+                    "post_title": citing.post_title if citing else None,
+                    "post_date": as_utc(citing.post_date).isoformat()
+                    if citing and citing.post_date
+                    else None,
+                    "anchor_text": citing.anchor_text if citing else None,
+                    "reference_text": citing.reference_text if citing else None,
+                }
+            )
 
 
 def snapshot_of(archive: Archive, url: str) -> Snapshot | None:
@@ -400,6 +456,8 @@ __all__ = [
     "Snapshot",
     "StatePolicy",
     "advance",
+    "iter_report_rows",
+    "preserved_copies",
     "record_checks",
     "reference_texts",
     "report_rows",

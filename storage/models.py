@@ -342,6 +342,30 @@ class LinkState(Base):
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class ExternalCopy(Base):
+    """What a Memento TimeGate answered for a URL with no good local copy (migration 0009).
+
+    One row per URL, wanted time (the citing post's date) and TimeGate, so a check run asks
+    once: ``found`` and ``none`` are final, ``error`` is asked again after a while.
+    """
+
+    __tablename__ = "external_copy"
+    __table_args__ = (
+        UniqueConstraint("url", "timegate", "wanted_before", name="uq_external_copy_lookup"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    timegate: Mapped[str] = mapped_column(Text)
+    wanted_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # found, none (the archive has no copy before that time), error (could not ask).
+    outcome: Mapped[str] = mapped_column(String(8))
+    memento_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class Article(Base):
     """A cited article as fetched: its capture, the URL it ended at, and what it says (issue 4)."""
 
@@ -375,7 +399,6 @@ class Citation(Base):
     """
 
     __tablename__ = "citation"
-    __table_args__ = (UniqueConstraint("post_id", "position", name="uq_citation_post_position"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
@@ -406,3 +429,11 @@ class Citation(Base):
     # Quoted passages next to the citation: [{"text", "found", "score"}].
     quotes: Mapped[list[dict]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # History across post versions (migration 0008): the version (post_capture) that first
+    # had this citation, and the first later version without it (when that was captured). A
+    # citation is current while removed_at is null; earlier versions' citations are kept.
+    first_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("post_capture.id"), nullable=True
+    )
+    removed_in_id: Mapped[int | None] = mapped_column(ForeignKey("post_capture.id"), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

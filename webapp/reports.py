@@ -115,7 +115,7 @@ def post_details(session: Session, post_id: int, urls: MementoUrls) -> dict[str,
     rows = session.execute(
         select(Citation, LinkState)
         .outerjoin(LinkState, LinkState.url == _cited_key())
-        .where(Citation.post_id == post.id)
+        .where(Citation.post_id == post.id, Citation.removed_at.is_(None))  # current version
         .order_by(Citation.position)
     ).all()
     linked = {c.closest_capture_id or c.latest_capture_id for c, _ in rows}

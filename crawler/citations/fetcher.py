@@ -114,7 +114,7 @@ class CitationFetcher:
         def save(archive: Archive) -> None:
             post_id = store.post_id_of(archive, site_id, post_url)
             if post_id is not None:
-                store.replace_citations(archive, post_id, rows, crawl_id=crawl_id)
+                store.record_citations(archive, post_id, rows, crawl_id=crawl_id)
 
         self.service.call(save)
         return requests

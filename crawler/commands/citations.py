@@ -32,6 +32,9 @@ CSV_COLUMNS = (
     "article_url",
     "article_captured_at",
     "article_title",
+    "current",
+    "first_seen_at",
+    "removed_at",
 )
 
 
@@ -64,6 +67,14 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="Also list links to the blog's own posts.")
         ] = False,
         output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+        history: Annotated[
+            bool,
+            typer.Option(
+                "--history",
+                help="Also list citations that earlier versions of the posts had and later "
+                "versions dropped (current false, with removed_at).",
+            ),
+        ] = False,
     ) -> None:
         """List what archived posts cite: reference, parsed fields, fetch status, article."""
         from rich.table import Table
@@ -76,7 +87,7 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}", 2)
         try:
             with Archive.open(archive, create=False) as opened:
-                rows = list_citations(opened, post_url=post, internal=internal)
+                rows = list_citations(opened, post_url=post, internal=internal, history=history)
         except StorageError as exc:
             raise _fail(str(exc)) from exc
         if output == "json":
@@ -86,8 +97,10 @@ def register(app: typer.Typer) -> None:
         else:
             table = Table("post", "#", "cited", "title", "outlet", "date")
             table.add_column("status", no_wrap=True)
+            if history:
+                table.add_column("removed", no_wrap=True)
             for row in rows:
-                table.add_row(
+                cells = [
                     row["post_url"].rsplit("/", 1)[-1],
                     str(row["position"]),
                     row["url"] or "(no link)",
@@ -95,6 +108,9 @@ def register(app: typer.Typer) -> None:
                     row["outlet"] or "",
                     row["cited_date"] or "",
                     row["fetch_status"],
-                )
+                ]
+                if history:
+                    cells.append((row["removed_at"] or "")[:10])
+                table.add_row(*cells)
             Console().print(table)
             console.print(f"{len(rows)} citations")

@@ -48,6 +48,15 @@ def check(
     due: Annotated[
         bool, typer.Option("--due/--all", help="Only links due for a check (default), or all.")
     ] = True,
+    external_copies: Annotated[
+        bool,
+        typer.Option(
+            "--external-copies/--no-external-copies",
+            help="Ask the Memento TimeGate (REFTRAIL_MEMENTO_TIMEGATE) for a copy of cited "
+            "links that are failing and have no good local copy (default: as "
+            "REFTRAIL_MEMENTO_LOOKUP says, on).",
+        ),
+    ] = True,
     archive: Annotated[
         Path | None,
         typer.Option("--archive", envvar="REFTRAIL_ARCHIVE", help="Archive folder."),
@@ -60,7 +69,9 @@ def check(
     """Re-check cited links: verdict per link, evidence archived, states updated.
 
     Links come from --url/--urls-from, else the archive's citations (of --post), else every
-    link checked before. With --due (the default) only links whose next check is due.
+    link checked before. With --due (the default) only links whose next check is due. A
+    failing cited link with no good local copy gets a Memento TimeGate lookup for the copy
+    closest before the post's date, asked once and kept.
     """
     cli = _cli()
     from crawler.config import build_settings
@@ -84,6 +95,8 @@ def check(
         raise cli.fail(str(exc), 2) from exc
     if archive is not None:
         built.set("REFTRAIL_ARCHIVE", str(archive), priority="cmdline")
+    if not external_copies:
+        built.set("REFTRAIL_MEMENTO_LOOKUP", False, priority="cmdline")
     fixed = built.get("REFTRAIL_CHECK_TIME") or ""
     try:
         now = as_utc(__import__("datetime").datetime.fromisoformat(fixed)) if fixed else utcnow()
@@ -143,11 +156,12 @@ def report(
         ),
     ] = "",
 ) -> None:
-    """List checked links with state, verdict, reason and the preserved copy.
+    """List checked links with the citing post, state, verdict, reason and the preserved copy.
 
-    JSON: an array, one object per URL with post_url, url, state, verdict, since,
-    last_checked, http_status, final_url, reason, similarity and preserved_copy
-    ({captured_at, url, capture_id} or null). HTML: Robust Links to paste into a post.
+    JSON: an array, one object per cited URL and post with post_url, post_title, post_date,
+    anchor_text, reference_text, url, state, verdict, since, last_checked, http_status,
+    final_url, reason, similarity and preserved_copy ({captured_at, url, capture_id, source}
+    or null; source "local" or "external"). HTML: Robust Links to paste into a post.
     """
     cli = _cli()
     from storage.archive import Archive
@@ -181,6 +195,7 @@ def _flat(row: dict) -> dict:
     flat["preserved_captured_at"] = copy.get("captured_at")
     flat["preserved_url"] = copy.get("url")
     flat["preserved_capture_id"] = copy.get("capture_id")
+    flat["preserved_source"] = copy.get("source")
     return flat
 
 
@@ -195,19 +210,24 @@ def _csv(rows: list[dict]) -> str:
 
 
 def _robust_links(rows: list[dict]) -> str:
-    """Robust Links markup (data-originalurl, data-versiondate, data-versionurl)."""
+    """Robust Links markup (data-originalurl, data-versiondate, data-versionurl).
+
+    The version is the preserved copy, local or from another web archive; the link text is
+    the citation's anchor text when the post had one.
+    """
     lines = []
     for row in rows:
         url = html.escape(row["url"], quote=True)
+        text = html.escape(row.get("anchor_text") or row["url"])
         copy = row["preserved_copy"]
         if copy is None:
-            lines.append(f'<a href="{url}">{url}</a>')
+            lines.append(f'<a href="{url}">{text}</a>')
             continue
         date = copy["captured_at"][:10]
         version = html.escape(copy["url"], quote=True)
         lines.append(
             f'<a href="{url}" data-originalurl="{url}" data-versiondate="{date}" '
-            f'data-versionurl="{version}">{url}</a>'
+            f'data-versionurl="{version}">{text}</a>'
         )
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -217,18 +237,26 @@ def _table(rows: list[dict]) -> None:
 
     cli = _cli()
     table = Table(title=f"{len(rows)} link(s)")
-    for column in ("url", "state", "since", "verdict", "reason", "last check", "preserved copy"):
+    columns = ("post", "url", "state", "since", "verdict", "reason", "last check", "preserved copy")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         copy = row["preserved_copy"]
+        if copy is None:
+            preserved = "-"
+        elif copy["source"] == "external":
+            preserved = f"{copy['url']} ({copy['captured_at'][:10]}, external)"
+        else:
+            preserved = f"#{copy['capture_id']} {copy['url']}"
         table.add_row(
+            row["post_url"] or "-",
             row["url"],
             row["state"],
             row["since"][:10],
             row["verdict"],
             row["reason"],
             row["last_checked"][:19],
-            f"#{copy['capture_id']} {copy['url']}" if copy else "-",
+            preserved,
         )
     cli.out.print(table)
 

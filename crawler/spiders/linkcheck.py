@@ -10,6 +10,12 @@ A page answering 2xx is compared with the host's answer for a random path beside
 probe, fetched once per host and directory per run) to catch soft 404s, and its extracted text
 with the earliest archived copy to catch drift. Rows are written by the archive's writer
 thread after the exchanges they point at, so the capture id of the final response is known.
+
+A failing URL that some post cites and the archive holds no good copy of gets a Memento
+TimeGate lookup (``REFTRAIL_MEMENTO_TIMEGATE``): HEAD with ``Accept-Datetime`` = the post's
+date, then HEAD of the chosen memento to confirm it (:mod:`crawler.linkcheck.memento`). Those
+requests go through the same middlewares (proxy, address guard, robots.txt, throttling) and
+are archived like any exchange; a lookup that fails is recorded, never fatal.
 """
 
 from __future__ import annotations
@@ -31,19 +37,35 @@ from twisted.python.failure import Failure
 from crawler.capture_service import CaptureService
 from crawler.config import apply_contact_url
 from crawler.exchanges import classify_failure, failure_detail
+from crawler.linkcheck.memento import (
+    http_datetime,
+    latest_before,
+    parse_http_datetime,
+    parse_link_header,
+    timegate_url,
+)
 from crawler.linkcheck.page import PageFacts, page_facts
 from crawler.linkcheck.progress import CHECKED
 from crawler.linkcheck.verdicts import Observation, Probe, Verdict, is_home, judge
 from crawler.middlewares.warc_capture import EXCHANGE_META
 from storage.archive import Archive
 from storage.exchange import HttpExchange
-from storage.linkstate import CheckResult, StatePolicy, record_checks, reference_texts
+from storage.external_copies import ERROR, FOUND, NONE, LookupAnswer, lookups_needed, record_answer
+from storage.linkstate import (
+    FAILING,
+    CheckResult,
+    StatePolicy,
+    record_checks,
+    reference_texts,
+)
 from storage.linkstate import urls_to_check as stored_urls_to_check
 from storage.timeutil import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
-CHECK, PROBE = "reftrail_check", "reftrail_probe"
+CHECK, PROBE, MEMENTO = "reftrail_check", "reftrail_probe", "reftrail_memento"
+# A memento that answers an error is an archived error page, not a preserved copy.
+NOT_REDIRECTS = list(range(400, 600))
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 # Verdicts a probe can still overturn (to soft-404 or parked; a not-found title on a host
 # that answers nonsense with a real 404 back to ok).
@@ -110,6 +132,8 @@ class LinkCheckSpider(scrapy.Spider):
         self.probes: dict[tuple[str, str, str, str], Probe] = {}
         self.waiting: dict[tuple[str, str, str, str], list[_Pending]] = {}
         self.references: dict[str, tuple[int, str]] = {}
+        self.timegate = ""
+        self.memento_wanted: dict[str, list[datetime]] = {}
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -154,6 +178,17 @@ class LinkCheckSpider(scrapy.Spider):
         run = self.service.begin(urls, kind=self.crawl_kind, options={}, fresh=True)
         self.crawl_id = run.id
         self.references = reference_texts(archive, urls, exclude_crawl_id=run.id)
+        settings = self.crawler.settings
+        if settings.getbool("REFTRAIL_MEMENTO_LOOKUP", True):
+            self.timegate = settings.get("REFTRAIL_MEMENTO_TIMEGATE") or ""
+        if self.timegate:
+            self.memento_wanted = lookups_needed(
+                archive,
+                urls,
+                timegate=self.timegate,
+                now=self._now(),
+                retry_days=settings.getfloat("REFTRAIL_MEMENTO_RETRY_DAYS", 7.0),
+            )
         logger.info("checking %d links", len(urls))
         for url in urls:
             yield scrapy.Request(
@@ -286,6 +321,112 @@ class LinkCheckSpider(scrapy.Spider):
             self.crawler.stats.inc_value(CHECKED)
             self.crawler.stats.inc_value(f"reftrail/linkcheck/verdict/{verdict.verdict}")
         logger.info("checked %s: %s (%s)", obs.url, verdict.verdict, verdict.reason)
+        if verdict.verdict in FAILING:
+            self._ask_timegate(obs.url)
+
+    # --- an external preserved copy (Memento) ------------------------------------------------
+    def _ask_timegate(self, url: str) -> None:
+        """Ask the TimeGate for the copy closest before each citing post's date."""
+        for wanted in self.memento_wanted.pop(url, []):
+            target = timegate_url(self.timegate, url)
+            assert self.crawler.engine is not None
+            self.crawler.engine.crawl(
+                scrapy.Request(
+                    target,
+                    method="HEAD",
+                    headers={"Accept-Datetime": http_datetime(wanted)},
+                    callback=self.timegate_answered,
+                    errback=self.memento_failed,
+                    dont_filter=True,
+                    meta={
+                        "reftrail_url": target,
+                        MEMENTO: (url, wanted),
+                        "dont_redirect": True,
+                        "handle_httpstatus_all": True,
+                    },
+                )
+            )
+
+    def timegate_answered(self, response: Response) -> None:
+        url, wanted = response.meta[MEMENTO]
+        status = response.status
+        if status == 200 and response.headers.get("Memento-Datetime"):
+            self.memento_answered(response)  # the TimeGate answered with the memento itself
+            return
+        location = response.headers.get("Location")
+        if not (300 <= status < 400 and location):
+            outcome = NONE if status in (404, 410) else ERROR
+            self._memento_done(url, wanted, outcome, f"the TimeGate answered {status}")
+            return
+        links = parse_link_header(_header(response, "Link"))
+        dated = [link for link in links if "memento" in link.rels and link.datetime]
+        chosen = latest_before(links, wanted)
+        if dated and chosen is None:
+            first = min(link.datetime for link in dated if link.datetime)
+            self._memento_done(url, wanted, NONE, f"the first copy is from {first.isoformat()}")
+            return
+        target = chosen.url if chosen else response.urljoin(location.decode("latin-1"))
+        self.crawler.engine.crawl(  # type: ignore[union-attr]
+            scrapy.Request(
+                target,
+                method="HEAD",
+                callback=self.memento_answered,
+                errback=self.memento_failed,
+                dont_filter=True,
+                meta={
+                    "reftrail_url": target,
+                    MEMENTO: (url, wanted),
+                    "handle_httpstatus_list": NOT_REDIRECTS,
+                },
+            )
+        )
+
+    def memento_answered(self, response: Response) -> None:
+        url, wanted = response.meta[MEMENTO]
+        when = parse_http_datetime(_header(response, "Memento-Datetime"))
+        if when is None:
+            self._memento_done(url, wanted, ERROR, f"{response.url} is not a memento")
+        elif response.status != 200:
+            reason = f"the copy from {when.isoformat()} is an archived {response.status}"
+            self._memento_done(url, wanted, NONE, reason)
+        elif when > wanted:
+            self._memento_done(url, wanted, NONE, f"the closest copy is from {when.isoformat()}")
+        else:
+            self._memento_done(url, wanted, FOUND, "", memento_url=response.url, captured_at=when)
+
+    def memento_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        url, wanted = request.meta[MEMENTO]
+        if isinstance(failure.value, IgnoreRequest):
+            detail = str(failure.value) or "request ignored"
+        else:
+            detail = f"{classify_failure(failure.value)}: {failure_detail(failure.value)}"
+        self._memento_done(url, wanted, ERROR, f"{request.url}: {detail}"[:300])
+
+    def _memento_done(
+        self,
+        url: str,
+        wanted: datetime,
+        outcome: str,
+        reason: str,
+        *,
+        memento_url: str | None = None,
+        captured_at: datetime | None = None,
+    ) -> None:
+        answer = LookupAnswer(
+            url=url,
+            wanted_before=wanted,
+            timegate=self.timegate,
+            asked_at=self._now(),
+            outcome=outcome,
+            memento_url=memento_url,
+            captured_at=captured_at,
+            reason=reason,
+        )
+        self.service.call(lambda archive: record_answer(archive, answer))
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"reftrail/linkcheck/external/{outcome}")
+        logger.info("external copy of %s before %s: %s %s", url, wanted, outcome, reason)
 
     # --- reading pages ----------------------------------------------------------------------
     @staticmethod
@@ -306,6 +447,11 @@ class LinkCheckSpider(scrapy.Spider):
             content_encoding=None,  # Scrapy has decoded the body already
         )
         return (fields or {}).get("text") or None
+
+
+def _header(response: Response, name: str) -> str:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else ""
 
 
 def _with_capture(result: CheckResult, capture_id: int | None) -> CheckResult:

@@ -30,7 +30,7 @@ from crawler.fakeweb.sites.news import NewsSite
 from crawler.fakeweb.sites.news_content import LAKESHORE_TRIBUNE, RIVERTON_GAZETTE
 from crawler.fakeweb.sites.testbed import TestbedSite
 from storage.archive import Archive
-from storage.exclusions import add_exclusion
+from storage.exclusions import add_exclusion, remove_exclusion
 from storage.models import Capture, Citation
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
 
@@ -143,3 +143,22 @@ def test_the_crawl_goes_on_and_lists_every_outcome(crawled: Crawled) -> None:
     table = crawled.cli("citations", "--post", post)
     assert "excluded" in table and "robots-blocked" in table
 
+
+def test_an_exclusion_added_after_the_fetch_hides_the_article(crawled: Crawled) -> None:
+    post = f"https://loose-ends-notes.blogspot.com{EDGE_PATH}"
+
+    def plain() -> dict:
+        rows = json.loads(crawled.cli("citations", "--post", post, "--format", "json"))
+        return next(row for row in rows if row["url"] == PLAIN_URL)
+
+    before = plain()
+    assert before["fetch_status"] == "fetched" and before["article"]["title"]
+    with crawled.open() as archive:
+        rule = add_exclusion(archive, PLAIN_URL)
+    try:
+        after = plain()
+        assert after["fetch_status"] == "excluded" and after["article"] is None
+    finally:
+        with crawled.open() as archive:
+            remove_exclusion(archive, rule.id)
+    assert plain() == before

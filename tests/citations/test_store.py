@@ -67,7 +67,7 @@ def test_closest_and_latest_captures_and_title_matches(archive: Archive) -> None
                 "text": "The harbour road closed on Monday after the storm washed out a culvert.",
             },
         )
-    store.replace_citations(
+    store.record_citations(
         archive,
         post,
         [
@@ -118,3 +118,63 @@ def test_closest_capture_without_a_date_is_the_latest() -> None:
     assert store.closest_capture(found, None) == found[-1]
     assert store.closest_capture(found, T0 + timedelta(hours=30)) == found[1]
     assert store.closest_capture([], T0) is None
+
+
+def test_a_new_version_keeps_the_old_citations_and_marks_the_dropped_ones(
+    archive: Archive,
+) -> None:
+    site = save_site(
+        archive,
+        host="blog.example.org",
+        url="https://blog.example.org/",
+        platform="generic",
+        feeds=[],
+        sitemaps=[],
+        title=None,
+        crawl_id=None,
+    )
+    post_url = "https://blog.example.org/q.html"
+
+    def version(day: int, citations: list[dict]) -> None:
+        when = T0 + timedelta(days=day)
+        post = record_post(
+            archive,
+            site,
+            post_url,
+            fields={"title": "Q", "published_at": T0},
+            capture_id=_capture(archive, post_url, when),
+            crawl_id=None,
+            outcome="changed",
+            status=200,
+            fetched_at=when,
+        )
+        store.record_citations(archive, post, citations, crawl_id=None)
+
+    def cite(position: int, url: str | None, text: str, anchor: str | None = "a") -> dict:
+        return {
+            "position": position,
+            "url": url,
+            "anchor_text": anchor,
+            "reference_text": text,
+            "fetch_status": "pending" if url else "no-link",
+        }
+
+    version(0, [cite(0, ARTICLE, "p1"), cite(1, None, '"Old Title," Weekly', None)])
+    # The paragraph around the link was edited; the plain reference was replaced.
+    version(5, [cite(0, ARTICLE, "p1, edited"), cite(1, None, '"New Title," Weekly', None)])
+    version(9, [cite(0, ARTICLE, "p1, edited"), cite(1, None, '"New Title," Weekly', None)])
+    current = store.list_citations(archive)
+    assert [(r["url"], r["reference_text"]) for r in current] == [
+        (ARTICLE, "p1, edited"),
+        (None, '"New Title," Weekly'),
+    ]
+    every = store.list_citations(archive, history=True)
+    assert [(r["reference_text"], r["current"]) for r in every] == [
+        ("p1, edited", True),
+        ('"New Title," Weekly', True),
+        ('"Old Title," Weekly', False),
+    ]
+    day = [T0 + timedelta(days=d) for d in (0, 5)]
+    assert every[0]["first_seen_at"] == day[0].isoformat(timespec="seconds")
+    assert every[1]["first_seen_at"] == day[1].isoformat(timespec="seconds")
+    assert every[2]["removed_at"] == day[1].isoformat(timespec="seconds")

@@ -18,7 +18,7 @@ from storage.models import Capture, Crawl, Document
 from storage.search import SearchError, search
 from storage.timeutil import timestamp14
 from webapp.reports import posts_of_hits
-from webapp.views.common import get_archive, get_session, pywb_base, templates
+from webapp.views.common import get_archive, get_session, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,8 +120,9 @@ def capture_page(
     archive: Archive = Depends(get_archive),
     session: Session = Depends(get_session),
 ) -> Response:
-    context = {**capture_details(archive, session, capture_id), "pywb": pywb_base(request)}
-    return templates(request).TemplateResponse(request, "capture.html", context)
+    return templates(request).TemplateResponse(
+        request, "capture.html", capture_details(archive, session, capture_id)
+    )
 
 
 @router.get("/capture/{capture_id}/warc")
