@@ -39,8 +39,11 @@ def template_environment() -> Environment:
     )
 
 
-def create_app(archive: Archive, *, token: str | None = None) -> FastAPI:
-    """The web app over ``archive``; ``token`` guards the API calls that change it."""
+def create_app(
+    archive: Archive, *, token: str | None = None, pywb_port: int | None = None
+) -> FastAPI:
+    """The web app over ``archive``; ``token`` guards the API calls that change it;
+    ``pywb_port``: pywb runs beside it there (``serve --pywb``), pages link to its replay."""
     app = FastAPI(
         title="reftrail",
         summary="Search, read and cite preserved copies: replay, Memento, CDX and a JSON API.",
@@ -51,6 +54,7 @@ def create_app(archive: Archive, *, token: str | None = None) -> FastAPI:
     )
     app.state.archive = archive
     app.state.token = token
+    app.state.pywb_port = pywb_port
     app.state.templates = Jinja2Templates(env=template_environment())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (pages, replay, memento, cdx, api):

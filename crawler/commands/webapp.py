@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from storage.archive import Archive
+    from webapp.pywb import PywbBeside
 
 exclude_app = typer.Typer(help="Manage the exclusion list (kept, never served or exported).")
 export_app = typer.Typer(help="Export the index as CSV or JSON Lines.")
@@ -91,6 +92,17 @@ def serve(
     max_concurrent: Annotated[
         int, typer.Option(min=1, help="With --jobs: at most N runs at once.")
     ] = 2,
+    pywb: Annotated[
+        bool,
+        typer.Option(
+            "--pywb",
+            help="Also run pywb (its own virtualenv, REFTRAIL_PYWB_VENV) over the same WARC "
+            "files, its index kept current; capture and post pages link to its replay.",
+        ),
+    ] = False,
+    pywb_port: Annotated[
+        int, typer.Option(min=1, max=65535, help="With --pywb: pywb's port.")
+    ] = 8080,
 ) -> None:
     """Serve search, posts, link states, runs, replay, Memento and the CDX API."""
     import uvicorn
@@ -109,25 +121,57 @@ def serve(
         console.print(f"[yellow]warning:[/] serving on {host}: reachable from other machines")
     with _opened(archive) as opened:
         console.print(f"serving {opened.root} on http://{host}:{port}/", soft_wrap=True)
-        runner = JobsBeside(opened, max_concurrent=max_concurrent).start() if jobs else None
+        beside = _start_pywb(opened, host, pywb_port) if pywb else None
+        try:
+            runner = JobsBeside(opened, max_concurrent=max_concurrent).start() if jobs else None
+        except BaseException:
+            if beside is not None:
+                beside.stop()
+            raise
         previous: dict[signal.Signals, Any] = {}
         if runner is not None:
             console.print("running the schedules beside the app (runs at /runs)")
+        if runner is not None or beside is not None:
             # uvicorn handles SIGINT/SIGTERM, then re-raises them once it has stopped. With the
             # default handlers back, SIGTERM would end the process before the runner could let
-            # its crawls close their WARCs: stop the runner instead.
+            # its crawls close their WARCs, or before pywb is stopped: handle them here.
+            def stopping(*_: object) -> None:
+                if runner is not None:
+                    runner.runner.request_stop()
+
             for sig in (signal.SIGINT, signal.SIGTERM):
-                previous[sig] = signal.signal(sig, lambda *_: runner.runner.request_stop())
+                previous[sig] = signal.signal(sig, stopping)
         try:
-            uvicorn.run(create_app(opened, token=token), host=host, port=port, log_level="info")
+            app = create_app(opened, token=token, pywb_port=pywb_port if pywb else None)
+            uvicorn.run(app, host=host, port=port, log_level="info")
         finally:
+            if beside is not None:
+                console.print("stopping pywb")
+                beside.stop()
             if runner is not None:
                 console.print("stopping the schedule runner: running crawls close their WARCs")
                 runner.stop()
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if runner is not None and runner.error is not None:
             raise fail(f"the schedule runner stopped: {runner.error}")
+
+
+def _start_pywb(archive: Archive, host: str, port: int) -> PywbBeside:
+    """pywb on ``host:port`` over the archive's WARC files (webapp.pywb.PywbBeside)."""
+    from webapp.pywb import PywbBeside, PywbError
+
+    console.print(f"starting pywb on http://{host}:{port}/reftrail/ (log: logs/pywb.log)")
+    try:
+        beside = PywbBeside(archive, host=host, port=port).start()
+    except PywbError as exc:
+        raise fail(str(exc)) from exc
+    console.print(
+        f"pywb replays this archive at http://{host}:{port}/reftrail/ "
+        "(new WARC files are indexed as they close)",
+        soft_wrap=True,
+    )
+    return beside
 
 
 def _write_bytes(data: bytes, output: Path | None) -> None:

@@ -19,7 +19,7 @@ from storage.exclusions import (
 from storage.search import SearchError, search
 from storage.timeutil import as_utc
 from webapp.reports import posts_of_hits
-from webapp.views.common import get_archive, get_session, require_token, urls
+from webapp.views.common import get_archive, get_session, pywb_base, require_token, urls
 from webapp.views.pages import capture_details, date_bound
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -64,6 +64,7 @@ def api_capture(
     details = capture_details(archive, session, capture_id)
     capture, document, crawl = details["capture"], details["document"], details["crawl"]
     memento = urls(request)
+    pywb = pywb_base(request)  # set when serve --pywb runs pywb beside the app
     return {
         "id": capture.id,
         "url": capture.url,
@@ -100,6 +101,9 @@ def api_capture(
             "text": document.text,
         },
         "replay": memento.memento(details["timestamp"], capture.url) if capture.warc_file else None,
+        "pywb": f"{pywb}{details['timestamp']}/{capture.url}"
+        if pywb and capture.warc_file
+        else None,
         "warc": f"{memento.base}/capture/{capture.id}/warc" if capture.warc_file else None,
     }
 

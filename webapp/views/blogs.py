@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.schedules import RUN_STATES
 from webapp import reports
-from webapp.views.common import get_session, templates, urls
+from webapp.views.common import get_session, pywb_base, templates, urls
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
@@ -27,9 +27,8 @@ def _post(request: Request, session: Session, post_id: int) -> dict[str, Any]:
 
 @pages.get("/post/{post_id}", response_class=HTMLResponse)
 def post_page(post_id: int, request: Request, session: Session = Depends(get_session)) -> Response:
-    return templates(request).TemplateResponse(
-        request, "post.html", {"post": _post(request, session, post_id)}
-    )
+    context = {"post": _post(request, session, post_id), "pywb": pywb_base(request)}
+    return templates(request).TemplateResponse(request, "post.html", context)
 
 
 @api.get("/posts/{post_id}", summary="A post: metadata, text, citations with link states")

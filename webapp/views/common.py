@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from storage.archive import Archive
 from storage.cdx import normalise_url
 from storage.memento import MementoUrls
+from storage.pywb_index import COLLECTION as PYWB_COLLECTION
 
 MAX_URL = 8192
 
@@ -34,6 +35,18 @@ def urls(request: Request) -> MementoUrls:
     """Memento URLs are absolute (RFC 7089 examples are): the app's own origin."""
     root = request.scope.get("root_path", "")
     return MementoUrls(str(request.base_url).rstrip("/") + root)
+
+
+def pywb_base(request: Request) -> str | None:
+    """``http://<the host the user reached us by>:<pywb port>/reftrail/`` when ``serve
+    --pywb`` runs pywb beside the app (a replay URL is that + ``{timestamp}/{url}``)."""
+    port = request.app.state.pywb_port
+    if not port:
+        return None
+    host = request.url.hostname or "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/{PYWB_COLLECTION}/"
 
 
 def raw_tail(request: Request, prefix: str) -> str:

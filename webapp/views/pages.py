@@ -18,7 +18,7 @@ from storage.models import Capture, Crawl, Document
 from storage.search import SearchError, search
 from storage.timeutil import timestamp14
 from webapp.reports import posts_of_hits
-from webapp.views.common import get_archive, get_session, templates
+from webapp.views.common import get_archive, get_session, pywb_base, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -120,9 +120,8 @@ def capture_page(
     archive: Archive = Depends(get_archive),
     session: Session = Depends(get_session),
 ) -> Response:
-    return templates(request).TemplateResponse(
-        request, "capture.html", capture_details(archive, session, capture_id)
-    )
+    context = {**capture_details(archive, session, capture_id), "pywb": pywb_base(request)}
+    return templates(request).TemplateResponse(request, "capture.html", context)
 
 
 @router.get("/capture/{capture_id}/warc")
