@@ -15,6 +15,7 @@ import base64
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from storage.archive import Archive
 from storage.cdx import host_surt
 from storage.exceptions import StorageError
+from storage.linkstate import STATES
 from storage.timeutil import as_utc, timestamp14
 
 START, STOP = "\ue000", "\ue001"
@@ -150,6 +152,21 @@ SELECT ts_headline('english', left(coalesce(CAST(:body AS text), ''), 200000),
 EXCLUDED = """NOT EXISTS (SELECT 1 FROM exclusion e
     WHERE substr(c.surt, 1, length(e.surt)) = e.surt)"""
 
+# What a document is: a blog post (any fetch of one) or an article a post cites.
+KINDS = {
+    "post": """(EXISTS (SELECT 1 FROM post_capture pc WHERE pc.capture_id = c.id)
+        OR EXISTS (SELECT 1 FROM post p WHERE p.capture_id = c.id))""",
+    "article": "EXISTS (SELECT 1 FROM article a WHERE a.capture_id = c.id)",
+}
+# A document's link state is that of the URL it was captured from or, for a cited article,
+# of the URLs its citations link to (what `reftrail check` checks: redirects may have led
+# the fetch elsewhere).
+LINK_STATE = """EXISTS (SELECT 1 FROM link_state ls WHERE ls.state IN ({states}) AND (
+    ls.url = c.url
+    OR ls.url IN (SELECT a.url FROM article a WHERE a.capture_id = c.id)
+    OR ls.url IN (SELECT coalesce(ci.normalized_url, ci.url) FROM citation ci
+                  JOIN article a ON a.id = ci.article_id WHERE a.capture_id = c.id)))"""
+
 
 def search(
     archive: Archive,
@@ -160,13 +177,25 @@ def search(
     until: datetime | None = None,
     limit: int = 20,
     cursor: str | None = None,
+    states: Iterable[str] | None = None,
+    kind: str | None = None,
 ) -> SearchPage:
-    """Documents matching ``query``, best first, ``limit`` at a time (keyset paging)."""
+    """Documents matching ``query``, best first, ``limit`` at a time (keyset paging).
+
+    ``states``: only documents whose link state (storage.linkstate.STATES) is one of these;
+    ``kind``: ``post``, ``article`` (cited by a post) or ``any``/None.
+    """
     query = (query or "").strip()
     if not query:
         raise SearchError("empty query")
     if len(query) > MAX_QUERY:
         raise SearchError(f"query longer than {MAX_QUERY} characters")
+    if kind not in (None, "", "any", *KINDS):
+        raise SearchError(f"unknown type {kind!r}: choose post, article or any")
+    wanted = sorted(set(states or ()))
+    unknown = [state for state in wanted if state not in STATES]
+    if unknown:
+        raise SearchError(f"unknown link state {unknown[0]!r}: choose from {', '.join(STATES)}")
     limit = max(1, min(int(limit), MAX_PAGE))
     params: dict[str, object] = {"limit": limit + 1, "start": START, "stop": STOP}
     filters = [EXCLUDED]
@@ -181,6 +210,14 @@ def search(
     if until is not None:
         params["until"] = as_utc(until)
         filters.append("c.fetched_at <= :until")
+    if kind in KINDS:
+        filters.append(KINDS[kind])
+    if wanted:
+        names = []
+        for i, state in enumerate(wanted):
+            params[f"state_{i}"] = state
+            names.append(f":state_{i}")
+        filters.append(LINK_STATE.format(states=", ".join(names)))
     after = "1 = 1"
     if cursor:
         params["after_score"], params["after_id"] = _decode_cursor(cursor)

@@ -32,6 +32,12 @@ class TableOrJson(StrEnum):
     json = "json"
 
 
+class SearchType(StrEnum):
+    any = "any"
+    post = "post"
+    article = "article"
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
@@ -264,6 +270,13 @@ def search_command(
     archive: ArchiveOption = None,
     site: Annotated[str | None, typer.Option(help="Only this host and its subdomains.")] = None,
     limit: Annotated[int, typer.Option(help="At most N results.")] = 20,
+    state: Annotated[
+        list[str] | None,
+        typer.Option(help="Only links in this state (dead, dying, alive, ...); repeatable."),
+    ] = None,
+    kind: Annotated[
+        SearchType, typer.Option("--type", help="post, article (cited) or any.")
+    ] = SearchType.any,
     fmt: Annotated[
         TableOrJson, typer.Option("--format", help="table or json.")
     ] = TableOrJson.table,
@@ -275,7 +288,7 @@ def search_command(
 
     with _opened(archive) as opened:
         try:
-            page = search(opened, query, site=site, limit=limit)
+            page = search(opened, query, site=site, limit=limit, states=state, kind=kind.value)
         except StorageError as exc:
             raise fail(str(exc), 2) from exc
     if fmt is TableOrJson.json:

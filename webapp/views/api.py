@@ -16,13 +16,15 @@ from storage.exclusions import (
     list_exclusions,
     remove_exclusion,
 )
+from storage.linkstate import STATES
 from storage.search import SearchError, search
 from storage.timeutil import as_utc
 from webapp.reports import posts_of_hits
 from webapp.views.common import get_archive, get_session, pywb_base, require_token, urls
-from webapp.views.pages import capture_details, date_bound
+from webapp.views.pages import KIND_PATTERN, MAX_STATES, capture_details, date_bound
 
 router = APIRouter(prefix="/api", tags=["api"])
+STATE_HELP = "Only documents whose link is in this state (repeatable): " + ", ".join(STATES)
 
 
 @router.get("/captures", summary="Captures of a URL (or prefix, host, domain), oldest first")
@@ -117,12 +119,17 @@ def api_search(
     until: str | None = Query(None, alias="to", max_length=32),
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, max_length=200),
+    state: list[str] = Query([], max_length=MAX_STATES, description=STATE_HELP),
+    kind: str | None = Query(
+        None, alias="type", pattern=KIND_PATTERN, description="post, article (cited) or any"
+    ),
     archive: Archive = Depends(get_archive),
 ) -> dict[str, Any]:
     try:
         page = search(
             archive, q, site=site, since=date_bound(since, upper=False),
             until=date_bound(until, upper=True), limit=limit, cursor=cursor,
+            states=state, kind=kind,
         )  # fmt: skip
     except (SearchError, CdxQueryError) as exc:
         raise HTTPException(400, str(exc)) from exc

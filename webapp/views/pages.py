@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -13,6 +14,7 @@ from storage.archive import Archive
 from storage.cdx import CdxQuery, CdxQueryError, parse_timestamp, query
 from storage.exceptions import StorageError
 from storage.exclusions import visible
+from storage.linkstate import STATES
 from storage.memento import capture_by_id, read_capture_record
 from storage.models import Capture, Crawl, Document
 from storage.search import SearchError, search
@@ -21,6 +23,8 @@ from webapp.reports import posts_of_hits
 from webapp.views.common import get_archive, get_session, pywb_base, templates
 
 router = APIRouter(include_in_schema=False)
+KIND_PATTERN = "^(|any|post|article)$"
+MAX_STATES = len(STATES)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -49,15 +53,18 @@ def search_page(
     since: str | None = Query(None, alias="from", max_length=32),
     until: str | None = Query(None, alias="to", max_length=32),
     cursor: str | None = Query(None, max_length=200),
+    state: list[str] = Query([], max_length=MAX_STATES),
+    kind: str = Query("", alias="type", pattern=KIND_PATTERN),
     archive: Archive = Depends(get_archive),
 ) -> Response:
     page = None
     error = None
+    state = [s for s in state if s]  # the form's "any state" is an empty value
     if q.strip():
         try:
             page = search(
                 archive, q, site=site or None, since=date_bound(since, upper=False),
-                until=date_bound(until, upper=True), cursor=cursor,
+                until=date_bound(until, upper=True), cursor=cursor, states=state, kind=kind,
             )  # fmt: skip
         except (SearchError, CdxQueryError) as exc:
             error = str(exc)
@@ -65,7 +72,13 @@ def search_page(
     if page is not None and page.hits:
         with archive.session() as session:
             posts = posts_of_hits(session, page.hits)
+    asked = {"q": q, "site": site or "", "from": since or "", "to": until or "",
+             "type": kind, "state": state}  # fmt: skip
+    next_url = None
+    if page is not None and page.next_cursor:
+        next_url = "/search?" + urlencode({**asked, "cursor": page.next_cursor}, doseq=True)
     context = {"q": q, "site": site or "", "since": since or "", "until": until or "",
+               "kind": kind, "states": state, "all_states": STATES, "next_url": next_url,
                "page": page, "error": error, "posts": posts}  # fmt: skip
     return templates(request).TemplateResponse(
         request, "search.html", context, status_code=400 if error else 200
