@@ -325,7 +325,9 @@ def demo(
 
 
 # Command groups of other areas (blogs, web app, schedules, ...): crawler/commands/<area>.py.
-COMMAND_MODULES: tuple[str, ...] = ("schedules", "blogs", "webapp", "linkcheck", "citations")
+COMMAND_MODULES: tuple[str, ...] = (
+    "schedules", "blogs", "webapp", "exports", "linkcheck", "citations",
+)  # fmt: skip
 
 
 def _register_command_modules() -> None:

@@ -8,7 +8,7 @@ A post is never deleted: when the blog stops listing it, or its page answers 404
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -160,33 +160,36 @@ def mark_deleted(archive: Archive, post_ids: Iterable[int], *, when: datetime | 
 
 def list_posts(archive: Archive, *, host: str | None = None) -> list[dict[str, Any]]:
     """Every archived post (newest first) as plain values, for ``reftrail posts``."""
+    return list(iter_posts(archive, host=host))
+
+
+def iter_posts(archive: Archive, *, host: str | None = None) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`list_posts`, streamed (``reftrail export posts`` on big archives)."""
     query = (
         select(Post, Site.host, Capture.fetched_at)
         .join(Site, Site.id == Post.site_id)
         .outerjoin(Capture, Capture.id == Post.capture_id)
         .order_by(Site.host, Post.published_at.desc().nulls_last(), Post.url)
+        .execution_options(yield_per=500)
     )
     if host:
         query = query.where(Site.host == host.lower())
     with archive.session() as session:
-        rows = session.execute(query).all()
-    return [
-        {
-            "url": post.url,
-            "title": post.title,
-            "authors": list(post.authors or []),
-            "published": post.published,
-            "updated": post.updated,
-            "labels": list(post.labels or []),
-            "comment_count": post.comment_count,
-            "site": site_host,
-            "captured_at": fetched_at.isoformat(timespec="seconds") if fetched_at else None,
-            "deleted_at": post.deleted_at.isoformat(timespec="seconds")
-            if post.deleted_at
-            else None,
-        }
-        for post, site_host, fetched_at in rows
-    ]
+        for post, site_host, fetched_at in session.execute(query):
+            yield {
+                "url": post.url,
+                "title": post.title,
+                "authors": list(post.authors or []),
+                "published": post.published,
+                "updated": post.updated,
+                "labels": list(post.labels or []),
+                "comment_count": post.comment_count,
+                "site": site_host,
+                "captured_at": fetched_at.isoformat(timespec="seconds") if fetched_at else None,
+                "deleted_at": post.deleted_at.isoformat(timespec="seconds")
+                if post.deleted_at
+                else None,
+            }
 
 
 def post_history(archive: Archive, post_id: int) -> list[PostCapture]:

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from webapp.pywb import PywbBeside
 
 exclude_app = typer.Typer(help="Manage the exclusion list (kept, never served or exported).")
-export_app = typer.Typer(help="Export the index as CSV or JSON Lines.")
+export_app = typer.Typer(
+    help="Export a post as WACZ, or posts, citations, captures, checks as CSV/JSON/JSONL."
+)  # commands: crawler/commands/exports.py
 
 
 class TableOrJson(StrEnum):
@@ -36,11 +38,6 @@ class SearchType(StrEnum):
     any = "any"
     post = "post"
     article = "article"
-
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    jsonl = "jsonl"
 
 
 @contextmanager
@@ -373,26 +370,6 @@ def exclude_remove(
         except StorageError as exc:
             raise fail(str(exc)) from exc
     console.print(f"removed exclusion {rule}")
-
-
-@export_app.command("captures")
-def export_captures_command(
-    archive: ArchiveOption = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or jsonl.")] = ExportFormat.csv,
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="File (default stdout).")
-    ] = None,
-) -> None:
-    """Every capture row (failed fetches too), excluded captures left out."""
-    from storage.exports import export_captures
-
-    with _opened(archive) as opened:
-        if output is None:
-            count = export_captures(opened, sys.stdout, fmt=fmt.value)
-        else:
-            with open(output, "w", encoding="utf-8", newline="") as handle:
-                count = export_captures(opened, handle, fmt=fmt.value)
-    console.print(f"exported {count} captures")
 
 
 def register(app: typer.Typer) -> None:
