@@ -218,6 +218,8 @@ def _citation_urls(archive: Archive, post_url: str | None) -> list[str] | None:
     if "normalized_url" in citation.c:
         column = func.coalesce(citation.c.normalized_url, citation.c.url)
     query = select(column).distinct()
+    if "removed_at" in citation.c:  # what the posts' current versions cite
+        query = query.where(citation.c.removed_at.is_(None))
     if post_url is not None:
         post = Table("post", MetaData(), autoload_with=engine)
         query = query.join(post, post.c.id == citation.c.post_id).where(post.c.url == post_url)
