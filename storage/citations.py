@@ -10,7 +10,7 @@ one live closest to the post's publication date, and the latest) through the cap
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -333,10 +333,6 @@ def save_matches(archive: Archive, matches: dict[int, tuple[int, int, float]]) -
             )
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat(timespec="seconds") if value else None
-
-
 def list_citations(
     archive: Archive,
     *,
@@ -348,6 +344,23 @@ def list_citations(
 
     Only what the posts' current versions cite, unless ``history``: then also the citations
     earlier versions had (``current`` false, ``removed_at`` set), after the current ones.
+    """
+    return list(iter_citations(archive, post_url=post_url, internal=internal, history=history))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def iter_citations(
+    archive: Archive,
+    *,
+    post_url: str | None = None,
+    internal: bool = False,
+    history: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """The rows of :func:`list_citations`, streamed (``reftrail export citations``).
+
     A citation whose URL or article is on the exclusion list now (a rule added after the
     fetch) is listed as ``excluded`` without its article: excluded captures are never served.
     """
@@ -368,6 +381,7 @@ def list_citations(
             Citation.position,
             Citation.id,
         )
+        .execution_options(yield_per=500)
     )
     if post_url:
         query = query.where(Post.url == post_url)
@@ -380,50 +394,46 @@ def list_citations(
     def excluded(*urls: str | None) -> bool:
         return any(surt_key(u).startswith(rule) for u in urls if u for rule in rules)
 
-    out = []
     with archive.session() as session:
-        for citation, url, found, captured_at, first_seen in session.execute(query).all():
+        for citation, url, found, captured_at, first_seen in session.execute(query):
             status: str = citation.fetch_status
             article: Article | None = found
             if rules and excluded(
                 citation.fetch_url, citation.final_url, found.final_url if found else None
             ):
                 status, article = EXCLUDED, None
-            out.append(
-                {
-                    "post_url": url,
-                    "position": citation.position,
-                    "url": citation.url,
-                    "normalized_url": citation.normalized_url,
-                    "final_url": citation.final_url,
-                    "anchor_text": citation.anchor_text,
-                    "reference_text": citation.reference_text,
-                    "context": citation.context,
-                    "authors": list(citation.authors or []),
-                    "title": citation.title,
-                    "outlet": citation.outlet,
-                    "cited_date": citation.cited_date,
-                    "internal": citation.internal,
-                    "short_link": citation.short_link,
-                    "fetch_status": status,
-                    "fetch_error": citation.fetch_error,
-                    "match_score": citation.match_score,
-                    "quotes": list(citation.quotes or []),
-                    "article": None
-                    if article is None
-                    else {
-                        "url": article.final_url,
-                        "captured_at": captured_at.isoformat(timespec="seconds")
-                        if captured_at
-                        else article.fetched_at.isoformat(timespec="seconds"),
-                        "title": article.title,
-                    },
-                    "current": citation.removed_at is None,
-                    "first_seen_at": _iso(first_seen),
-                    "removed_at": _iso(citation.removed_at),
-                }
-            )
-    return out
+            yield {
+                "post_url": url,
+                "position": citation.position,
+                "url": citation.url,
+                "normalized_url": citation.normalized_url,
+                "final_url": citation.final_url,
+                "anchor_text": citation.anchor_text,
+                "reference_text": citation.reference_text,
+                "context": citation.context,
+                "authors": list(citation.authors or []),
+                "title": citation.title,
+                "outlet": citation.outlet,
+                "cited_date": citation.cited_date,
+                "internal": citation.internal,
+                "short_link": citation.short_link,
+                "fetch_status": status,
+                "fetch_error": citation.fetch_error,
+                "match_score": citation.match_score,
+                "quotes": list(citation.quotes or []),
+                "article": None
+                if article is None
+                else {
+                    "url": article.final_url,
+                    "captured_at": captured_at.isoformat(timespec="seconds")
+                    if captured_at
+                    else article.fetched_at.isoformat(timespec="seconds"),
+                    "title": article.title,
+                },
+                "current": citation.removed_at is None,
+                "first_seen_at": _iso(first_seen),
+                "removed_at": _iso(citation.removed_at),
+            }
 
 
 def _coalesce(*columns: Any) -> Any:
