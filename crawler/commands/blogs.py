@@ -51,6 +51,13 @@ def blog_summary(stats: dict[str, Any]) -> str:
     failed = stats.get("reftrail/blog/sources-failed")
     if failed:
         line += f"; incomplete listings: {failed}"
+    absent = stats.get("reftrail/blog/sources-absent")
+    if absent:
+        line += f"; not published: {absent}"
+    if stats.get("reftrail/blog/archive-walk"):
+        line += f"; found by walking {n('listing-pages')} listing pages"
+    if n("listing-disallowed"):
+        line += f" ({n('listing-disallowed')} disallowed by robots.txt, not fetched)"
     return line
 
 

@@ -24,16 +24,19 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.capture_service import CaptureService
 from crawler.citations.fetcher import CitationFetcher
 from crawler.discovery import platforms
+from crawler.discovery.archive_walk import CHAIN, ArchiveWalk
 from crawler.discovery.canonical import canonical_url, is_post_candidate, post_key
 from crawler.discovery.dates import iso, parse_date
 from crawler.discovery.entries import ListedPost
 from crawler.discovery.feeds import FeedPage, parse_feed, parse_wp_posts
+from crawler.discovery.listings import ListingPage, parse_listing
 from crawler.discovery.postpage import extract_post
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.links import html_links
@@ -73,6 +76,10 @@ class BlogState:
     missed: list[str] = field(default_factory=list)
     feed_seen: set[str] = field(default_factory=set)  # post keys a paged feed has listed
     pending: int = 0  # discovery requests in flight
+    home: ListingPage | None = None  # the home page as a listing, for the archive walk
+    walk: ArchiveWalk | None = None  # set once no feed, API or sitemap listed the posts
+    answered: set[str] = field(default_factory=set)  # sources with a page that answered
+    absent: list[str] = field(default_factory=list)  # sources the blog does not publish
     finished: bool = False
 
 
@@ -184,6 +191,10 @@ class BlogSpider(SiteSpider):
             platform=platform,
         )
         self.blog = blog
+        if isinstance(response, TextResponse) and response.status == 200:
+            blog.home = parse_listing(
+                response.text, response.url, blogger=platform.name == platforms.BLOGGER
+            )
         archive = self.service.archive
         blog.site_id = post_store.save_site(
             archive,
@@ -229,7 +240,7 @@ class BlogSpider(SiteSpider):
             out.append(self._sitemap_request(blog, urljoin(root, "/wp-sitemap.xml"), 0))
         else:
             for feed in blog.platform.feeds[:3]:
-                out.append(self._discover(blog, feed, self.parse_generic_feed, "feed"))
+                out.append(self._discover(blog, feed, self.parse_generic_feed, "feed", entry=True))
             out.append(
                 self._discover(blog, urljoin(root, "/robots.txt"), self.parse_robots, "robots")
             )
@@ -265,7 +276,22 @@ class BlogSpider(SiteSpider):
         assert blog is not None
         meta = response_or_request.meta
         blog.pending -= 1
-        if not ok:
+        status = getattr(response_or_request, "status", None)
+        if meta.get("reftrail_disallowed"):
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value(STAT + "listing-disallowed")
+        elif not ok and meta.get("entry") and status in (404, 410):
+            # The first page of a listing is not there: the blog does not publish it (feeds
+            # or sitemaps switched off), which is not a page missed.
+            source = meta["reftrail_source"]
+            if source not in blog.absent:
+                blog.absent.append(source)
+            if source not in blog.answered:
+                blog.sources_ok.pop(source, None)
+        elif ok:
+            blog.answered.add(meta["reftrail_source"])
+            blog.sources_ok.setdefault(meta["reftrail_source"], True)
+        else:
             blog.sources_ok[meta["reftrail_source"]] = False
             blog.missed.append(meta["reftrail_url"])
             assert self.crawler.stats is not None
@@ -275,9 +301,14 @@ class BlogSpider(SiteSpider):
 
     def _discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            # Blogger's robots.txt disallows /search, so its Older Posts chain: not a miss.
+            request.meta["reftrail_disallowed"] = True
         blog = self._discovery_done(request, ok=False)
         if request.meta["reftrail_source"] == "blogger":  # skip the page, try the next one
             yield from self._next_feed_page(blog, request.meta, got=0, failed=True)
+        elif request.meta["reftrail_source"] == "archive":
+            yield from self._walk_on(blog, request.meta, None, 0)
 
     @staticmethod
     def _ok(response: Response) -> bool:
@@ -297,6 +328,7 @@ class BlogSpider(SiteSpider):
             url,
             self.parse_blogger_feed,
             source,
+            entry=start == 1,
             start=start,
             failures=failures,
             step=step or self.feed_page_size,
@@ -307,6 +339,8 @@ class BlogSpider(SiteSpider):
         ok = page.ok and response.status == 200
         blog = self._discovery_done(response, ok=ok)
         yield from self._listed(blog, page.posts)
+        if response.status in (404, 410):  # feeds switched off: no page of it will answer
+            return
         if ok:
             more = bool(page.posts) and (
                 page.next_url is not None or len(page.posts) >= self.feed_page_size
@@ -339,7 +373,7 @@ class BlogSpider(SiteSpider):
             api if api.endswith("/") else api + "/",
             f"wp/v2/posts?per_page=100&page={page}&_embed=author",
         )
-        return self._discover(blog, url, self.parse_wp_api, "api", page=page)
+        return self._discover(blog, url, self.parse_wp_api, "api", page=page, entry=page == 1)
 
     def parse_wp_api(self, response: Response) -> Iterator[scrapy.Request]:
         page_no = response.meta["page"]
@@ -367,12 +401,14 @@ class BlogSpider(SiteSpider):
 
     def _wp_feed_request(self, blog: BlogState, page: int) -> scrapy.Request | None:
         url = urljoin(blog.root, f"/feed/?paged={page}")
-        return self._discover(blog, url, self.parse_wp_feed, "feed", page=page)
+        return self._discover(blog, url, self.parse_wp_feed, "feed", page=page, entry=page == 1)
 
     def parse_wp_feed(self, response: Response) -> Iterator[scrapy.Request]:
         page = parse_feed(response.body, response.url) if self._ok(response) else FeedPage(ok=False)
-        # Past the last page WordPress answers 404: the normal end, not a failure.
-        blog = self._discovery_done(response, ok=page.ok or response.status == 404)
+        # Past the last page WordPress answers 404: the normal end, not a failure (on the
+        # first page it means the feed is switched off).
+        end = response.status == 404 and response.meta["page"] > 1
+        blog = self._discovery_done(response, ok=page.ok or end)
         yield from self._listed(blog, page.posts)
         # On while pages bring entries the feed has not shown yet (the sitemap may have listed
         # them already: the feed still adds comment counts, labels and authors); a blog that
@@ -413,7 +449,9 @@ class BlogSpider(SiteSpider):
         if depth > MAX_SITEMAP_DEPTH:
             return None
         blog.sitemaps.append(url)
-        return self._discover(blog, url, self.parse_sitemap, "sitemap", sitemap_depth=depth)
+        return self._discover(
+            blog, url, self.parse_sitemap, "sitemap", sitemap_depth=depth, entry=depth == 0
+        )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         sitemap = parse_sitemap(response.body, response.url) if self._ok(response) else None
@@ -435,6 +473,67 @@ class BlogSpider(SiteSpider):
         if blog.platform.name == platforms.WORDPRESS:
             return "posts-post" in name or not name.startswith("wp-sitemap-")
         return not any(w in name for w in ("sitemap-pages", "taxonom", "users", "category", "tag"))
+
+    # Every platform, when nothing above listed the posts: the archive walk over listing pages
+
+    def _start_walk(self, blog: BlogState) -> list[scrapy.Request]:
+        assert blog.home is not None and self.crawler.stats is not None
+        logger.info("%s lists no posts by feed, API or sitemap: walking its pages", blog.root)
+        self.crawler.stats.set_value(STAT + "archive-walk", 1)
+        blog.walk = ArchiveWalk()
+        blog.walk.count(list(blog.listed.values()))
+        requests, _ = self._walk_listed(blog, blog.home.posts)
+        return requests + list(self._walk_requests(blog, blog.walk.start(blog.home)))
+
+    def _walk_listed(
+        self, blog: BlogState, posts: list[ListedPost]
+    ) -> tuple[list[scrapy.Request], int]:
+        """Post requests for a listing page's posts, and how many it showed first."""
+        assert blog.walk is not None
+        fresh = [p for p in posts if post_key(p.url) not in blog.listed]
+        requests = list(self._listed(blog, posts))
+        added = [p for p in fresh if post_key(p.url) in blog.listed]
+        blog.walk.count(added)
+        return requests, len(added)
+
+    def _walk_requests(
+        self, blog: BlogState, plan: list[tuple[str, str]]
+    ) -> Iterator[scrapy.Request]:
+        assert blog.walk is not None
+        for url, kind in plan:
+            request = self._discover(
+                blog, url, self.parse_listing_page, "archive", walk=kind, month=url
+            )
+            if request is not None:
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value(STAT + "listing-pages")
+                yield request
+            elif kind == CHAIN:  # a chain that loops back ends like one that stops
+                yield from self._walk_requests(blog, blog.walk.top_up())
+
+    def parse_listing_page(self, response: Response) -> Iterator[scrapy.Request]:
+        ok = response.status == 200 and isinstance(response, TextResponse)
+        blog = self._discovery_done(response, ok=ok)
+        page = None
+        requests: list[scrapy.Request] = []
+        new = 0
+        if ok:
+            assert isinstance(response, TextResponse)
+            blogger = blog.platform.name == platforms.BLOGGER
+            page = parse_listing(response.text, response.url, blogger=blogger)
+            requests, new = self._walk_listed(blog, page.posts)
+        yield from requests
+        yield from self._walk_on(blog, response.meta, page, new)
+
+    def _walk_on(
+        self, blog: BlogState, meta: dict, page: ListingPage | None, new: int
+    ) -> Iterator[scrapy.Request]:
+        assert blog.walk is not None
+        if meta["walk"] == CHAIN:
+            plan = blog.walk.chain_page(page, new)
+        else:
+            plan = blog.walk.month_page(page, meta["month"])
+        yield from self._walk_requests(blog, plan)
 
     # --- posts --------------------------------------------------------------------------------
 
@@ -622,6 +721,15 @@ class BlogSpider(SiteSpider):
         blog = self.blog
         if blog is None or blog.finished or blog.pending:
             return
+        unlisted = not blog.listed or not any(blog.sources_ok.values())
+        if blog.walk is None and blog.home is not None and unlisted:
+            # Nothing listed the posts: the home page and the pages it leads to will.
+            requests = self._start_walk(blog)
+            if requests:
+                assert self.crawler.engine is not None
+                for request in requests:
+                    self.crawler.engine.crawl(request)
+                raise DontCloseSpider
         blog.finished = True
         assert self.crawler.stats is not None
         stats = self.crawler.stats
@@ -640,6 +748,7 @@ class BlogSpider(SiteSpider):
         stats.set_value(
             STAT + "sources-failed", ",".join(s for s, ok in blog.sources_ok.items() if not ok)
         )
+        stats.set_value(STAT + "sources-absent", ",".join(blog.absent))
         feeds, sitemaps, platform = blog.platform.feeds, blog.sitemaps, blog.platform
         crawl_id = self.service.run.id if self.service.run else None
 

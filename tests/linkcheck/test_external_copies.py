@@ -22,6 +22,7 @@ from crawler.fakeweb import FakeWeb
 from crawler.fakeweb.sites import builtin_sites
 from crawler.fakeweb.sites.blog_content import FLOOD_URL, PARADE_URL, POSTS
 from crawler.fakeweb.sites.news_content import GONE_MARINA, LAKESHORE_TRIBUNE
+from crawler.fakeweb.sites.testbed import UNRESOLVABLE_HOST
 from crawler.fakeweb.sites.timegate import TIMEGATE_HOST, ArchivedCopy, FakeTimeGate
 from crawler.linkcheck.memento import http_datetime
 from storage.archive import Archive
@@ -158,3 +159,26 @@ def test_robust_links_use_the_external_copy(run: Run) -> None:
     line = next(line for line in markup.splitlines() if f'data-originalurl="{GONE}"' in line)
     assert f'data-versionurl="https://{TIMEGATE_HOST}/web/20250601080000/{GONE}"' in line
     assert 'data-versiondate="2025-06-01"' in line and ">marina expansion</a>" in line
+
+
+def test_an_unreachable_timegate_is_recorded_and_the_check_goes_on(run: Run) -> None:
+    dead_gate = f"http://{UNRESOLVABLE_HOST}/web/"
+    result = run_cli(
+        [
+            "check",
+            "--all",
+            *crawl_settings(
+                run.web, REFTRAIL_MEMENTO_TIMEGATE=dead_gate, REFTRAIL_CHECK_TIME=DAY10
+            ),
+        ],
+        web=run.web,
+        archive=run.archive,
+        database_url=run.db,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    with run.open() as archive:
+        asked = [a for a in answers(archive, GONE) if a.timegate == dead_gate]
+    assert [a.outcome for a in asked] == ["error"] and "dns" in asked[0].reason
+    # the copy found earlier (another TimeGate) is still the report's preserved copy
+    row = next(r for r in _rows(run) if r["url"] == GONE)
+    assert row["preserved_copy"]["source"] == "external"
