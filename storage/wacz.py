@@ -133,7 +133,11 @@ def select_captures(
     cited = session.execute(
         select(Citation.url, Citation.fetch_url, Citation.final_url, Article.final_url)
         .outerjoin(Article, Article.id == Citation.article_id)
-        .where(Citation.post_id == post.id, Citation.internal.is_(False))
+        .where(
+            Citation.post_id == post.id,
+            Citation.internal.is_(False),
+            Citation.removed_at.is_(None),  # what the post's current version cites
+        )
     ).all()
     urls = {url for row in cited for url in row if url}
     if urls:
