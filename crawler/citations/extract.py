@@ -345,12 +345,19 @@ def _plain_references(
         links = [a for a in block.iter("a") if a.get("href") is not None]
         text, _, _ = _flatten(block, mark=True)
         lines = [line for line in text.split("\n") if clean(line)]
+        # Broken HTML nests items under inline tags (an unclosed <i> swallows the next <li>):
+        # their lines are read when that item is, not twice.
+        nested = {
+            clean(inner)
+            for item in block.iterdescendants("li", "p", "dd", "div")
+            for inner in _flatten(item, mark=True)[0].split("\n")
+        }
         seen_links = 0
         for raw in lines:
             line = clean(raw)
             before = seen_links
             seen_links += raw.count(LINK_MARK)
-            if LINK_MARK in raw:
+            if LINK_MARK in raw or line in nested:
                 continue
             lang = _language_of(block, language)
             if not is_plain_reference(line, language=lang):

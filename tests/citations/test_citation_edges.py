@@ -1,7 +1,8 @@
 """A real crawl of a blog citing what a citation crawl must survive: a 50 MB page (with and
-without a Content-Length), a redirect loop, a page robots.txt disallows and a URL on the
-archive's exclusion list. Each is recorded with its status and reason, none is fetched more
-than it must be, and the crawl goes on to fetch the ordinary citation (SQLite and PostgreSQL).
+without a Content-Length), a redirect loop, a page robots.txt disallows, a URL on the
+archive's exclusion list, malformed links and a reference list in broken HTML. Each is
+recorded with its status and reason, none is fetched more than it must be, and the crawl goes
+on to fetch the ordinary citations (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from crawler.fakeweb.sites.loose_ends import (
     HUGE_CHUNKED_URL,
     HUGE_URL,
     LOOP_URL,
+    ODD_PATH,
     PLAIN_URL,
     ROBOTS_URL,
+    WITH_SPACES,
     LooseEndsBlog,
 )
 from crawler.fakeweb.sites.news import NewsSite
@@ -162,3 +165,25 @@ def test_an_exclusion_added_after_the_fetch_hides_the_article(crawled: Crawled) 
         with crawled.open() as archive:
             remove_exclusion(archive, rule.id)
     assert plain() == before
+
+
+def test_malformed_links_and_broken_html_are_recorded_with_a_reason(crawled: Crawled) -> None:
+    post = f"https://loose-ends-notes.blogspot.com{ODD_PATH}"
+    rows = json.loads(crawled.cli("citations", "--post", post, "--internal", "--format", "json"))
+    by_anchor = {row["anchor_text"]: row for row in rows if row["anchor_text"]}
+    assert by_anchor["market story"]["fetch_status"] == "fetched"  # http// read as http://
+    assert by_anchor["market story"]["article"]["title"]
+    spaces = by_anchor["mill fire"]
+    assert (spaces["fetch_status"], spaces["fetch_error"]) == ("failed", "HTTP 404")
+    assert crawled.requests_for(WITH_SPACES.replace(" ", "%20")) == 1
+    data = by_anchor["the data"]
+    assert data["fetch_status"] == "failed" and data["fetch_error"] == "unfetchable link: data"
+    assert len(data["url"]) <= 2000  # the 1 MB URI is not stored whole
+    assert by_anchor["my February notes"]["internal"]
+    assert "a script" not in by_anchor and "the editor" not in by_anchor  # not citations
+    plain = [row for row in rows if row["url"] is None]
+    assert [(r["title"], r["outlet"], r["cited_date"]) for r in plain] == [
+        ("Mill Fire Contained", "Riverton Gazette", "2026-03-02"),
+        ("Water Rates Rise", "Lakeshore Tribune", "2026-02-27"),
+    ]
+    assert all(r["fetch_status"] == "no-link" for r in plain)

@@ -141,6 +141,13 @@ def test_broken_html_and_empty_bodies() -> None:
     assert found[0].url == "https://n.example.com/x"
     huge = "<p>" + '<a href="data:image/png;base64,' + "A" * 2_000_000 + '">x</a></p>'
     assert extract_citations(huge, post_url="https://b.example.org/")[0].url is None
+    # An unclosed <i> swallows the next item: each reference is still recorded once.
+    swallowed = (
+        '<ul><li>"Mill Fire Contained," <i>Riverton Gazette, 3/2/26'
+        '<li>Okafor, Margaret, "Water Rates Rise," Lakeshore Tribune, 2/27/26</ul>'
+    )
+    found = extract_citations(swallowed, post_url="https://b.example.org/")
+    assert [c.reference.title for c in found] == ["Mill Fire Contained", "Water Rates Rise"]
 
 
 def test_blogspot_country_domains_are_the_same_blog() -> None:

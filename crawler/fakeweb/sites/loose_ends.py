@@ -4,7 +4,9 @@ One post cites the Riverton Gazette testbed's failure modes: a 50 MB file (once 
 Content-Length, once chunked), a redirect loop, a page robots.txt disallows, plus an ordinary
 article and one the archivist may exclude. Another post is edited by tests between crawls
 (:meth:`LooseEndsBlog.edit`): its feed entry and page change, so a recrawl archives a new
-version whose citations differ from the first. Serve it beside the testbed and the Tribune.
+version whose citations differ from the first. A third post holds malformed links (``http//``,
+spaces, ``javascript:``, ``mailto:``, a relative link, a 1 MB ``data:`` URI) and a reference
+list in broken HTML. Serve it beside the testbed and the Tribune.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from crawler.fakeweb.sites.news_content import (
     BRIDGE_INSPECTION,
     FERRY,
     FOOTBRIDGE,
+    HARVEST_MARKET,
     LAKESHORE_TRIBUNE,
     LIBRARY_ANNEX,
     RIVERTON_GAZETTE,
@@ -48,6 +51,13 @@ KEPT = T.url(BRIDGE_INSPECTION.path)
 ADDED = T.url(SCHOOL_BUDGET.path)
 EDITED_PATH = "/2026/04/what-the-council-did.html"
 EDGE_PATH = "/2026/04/odds-and-ends.html"
+ODD_PATH = "/2026/03/links-gone-wrong.html"
+
+# Malformed links as bloggers type them, and a reference list in broken HTML.
+MISSING_COLON = "http//" + G.host + HARVEST_MARKET.path  # fetched as http://...
+WITH_SPACES = GAZETTE + "/news/2026/03/the mill fire.html"  # fetched %20-encoded: 404
+RELATIVE = "../02/older-notes.html"  # a link to the blog's own post
+DATA_URI = "data:text/plain;base64," + "QUJD" * 250_000  # a 1 MB inline file
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,20 @@ EDGE_BODY = (
     + _a(EXCLUDABLE_URL, "the footbridge column")
     + ".</p>"
 )
+ODD_BODY = (
+    "<p>Links gone wrong: the "
+    + _a(MISSING_COLON, "market story")
+    + ", the "
+    + _a(WITH_SPACES, "mill fire")
+    + ", "
+    + '<a href="javascript:void(0)">a script</a>, '
+    + '<a href="mailto:editor@riverton-gazette.com">the editor</a>, '
+    + _a(RELATIVE, "my February notes")
+    + " and "
+    + f'<a href="{DATA_URI}">the data</a>.</p>'
+    + '<p><b>Sources</b></p><ul><li>"Mill Fire Contained," <i>Riverton Gazette, 3/2/26'
+    + "<li>Okafor, Margaret, &ldquo;Water Rates Rise,&rdquo; Lakeshore Tribune, 2/27/26</ul>"
+)
 VERSION_1 = (
     "<p>The council met on Monday. The "
     + _a(FIRST_ONLY, "library annex vote")
@@ -108,6 +132,7 @@ class LooseEndsBlog(Site):
         self.posts = [
             EdgePost(EDITED_PATH, "What the council did", day, day, VERSION_1),
             EdgePost(EDGE_PATH, "Odds and ends", day - timedelta(days=3), day, EDGE_BODY),
+            EdgePost(ODD_PATH, "Links gone wrong", day - timedelta(days=40), day, ODD_BODY),
         ]
         self.route(r"/", self.home)
         self.route(r"/feeds/posts/default", self.feed)
