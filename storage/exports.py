@@ -128,7 +128,7 @@ def count_rows(archive: Archive, table: str) -> int:
     model = {"posts": Post, "citations": Citation, "captures": Capture, "checks": LinkCheck}[table]
     query = select(func.count()).select_from(model)
     if table == "citations":
-        query = query.where(Citation.internal.is_(False))
+        query = query.where(Citation.internal.is_(False), Citation.removed_at.is_(None))
     with archive.session() as session:
         return int(session.scalar(query) or 0)
 
