@@ -215,3 +215,15 @@ def resumable_crawl(archive: Archive, seeds: list[str], *, kind: str) -> bool:
             )
         ).first()
     return found is not None
+
+
+def update_listed_metadata(
+    archive: Archive, site_id: int, url: str, fields: dict[str, Any]
+) -> None:
+    """A listing seen after the post was saved (a feed entry after its sitemap line) tells
+    more about it: write those fields (title, authors, dates, labels...) onto the row."""
+    with archive.session() as session, session.begin():
+        post = session.scalars(select(Post).where(Post.site_id == site_id, Post.url == url)).first()
+        if post is not None:
+            for name, value in fields.items():
+                setattr(post, name, value)

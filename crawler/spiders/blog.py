@@ -78,6 +78,7 @@ class BlogState:
     pending: int = 0  # discovery requests in flight
     home: ListingPage | None = None  # the home page as a listing, for the archive walk
     walk: ArchiveWalk | None = None  # set once no feed, API or sitemap listed the posts
+    saved: set[str] = field(default_factory=set)  # post keys whose row this crawl wrote
     answered: set[str] = field(default_factory=set)  # sources with a page that answered
     absent: list[str] = field(default_factory=list)  # sources the blog does not publish
     finished: bool = False
@@ -548,7 +549,8 @@ class BlogSpider(SiteSpider):
                 continue
             key = post_key(url)
             if key in blog.listed:
-                blog.listed[key].merge(entry)
+                if blog.listed[key].merge(entry) and key in blog.saved:
+                    self._save_listed_metadata(blog, blog.listed[key])
                 continue
             entry.url = url
             blog.listed[key] = entry
@@ -638,6 +640,8 @@ class BlogSpider(SiteSpider):
             self.service.mark_done(meta["reftrail_url"])
             return
         self.service.add_frontier([e for e, _ in new])
+        if outcome in (post_store.CHANGED, post_store.NOT_MODIFIED):
+            blog.saved.add(post_key(entry.url))
         self.service.call(self._save_post(blog, entry.url, fields, outcome, exchange))
         cited = []
         if outcome == post_store.CHANGED and self.citations is not None:
@@ -680,6 +684,28 @@ class BlogSpider(SiteSpider):
             "etag": etag.decode("latin-1") if etag else None,
             "last_modified": modified.decode("latin-1") if modified else None,
         }
+
+    def _save_listed_metadata(self, blog: BlogState, entry: ListedPost) -> None:
+        """A feed entry that came after its post was saved: its metadata onto the row."""
+        assert self.crawler.stats is not None
+        fields: dict[str, Any] = {"listed_updated_at": entry.updated}
+        if entry.title:
+            fields["title"] = entry.title
+        if entry.authors:
+            fields["authors"] = list(entry.authors)
+        if entry.published:
+            fields.update(published=iso(entry.published), published_at=entry.published)
+        if entry.updated and entry.source != "sitemap":
+            fields.update(updated=iso(entry.updated), updated_at=entry.updated)
+        if entry.labels:
+            fields["labels"] = list(entry.labels)
+        if entry.comment_count is not None:
+            fields["comment_count"] = entry.comment_count
+        site_id, url = blog.site_id, entry.url
+        self.crawler.stats.inc_value(STAT + "metadata-merged")
+        self.service.call(
+            lambda archive: post_store.update_listed_metadata(archive, site_id, url, fields)
+        )
 
     def _save_post(
         self,

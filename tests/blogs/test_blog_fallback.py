@@ -214,3 +214,22 @@ def test_wordpress_without_api_feeds_or_sitemaps_is_walked_by_page(runs: Runs) -
     post = run.posts()[blog.url(source)]
     assert post.title == source.title and post.authors == ["Nell Carver"]
     assert datetime.fromisoformat(post.published or "") == source.published
+
+
+def test_feed_metadata_is_merged_into_posts_first_found_in_the_sitemap(runs: Runs) -> None:
+    run, blog = runs.merged, runs.late
+    posts = run.posts()
+    assert set(posts) == {blog.url(p) for p in blog.state.posts}
+    feed_pages = [u for u in run.requests if "/feed.xml" in u]
+    assert len(feed_pages) == math.ceil(LATE_FEED_POSTS / LateFeedBlog.FEED_PAGE)
+    for source in blog.state.posts:
+        post = posts[blog.url(source)]
+        assert post.title == source.title, post.url
+        assert post.authors == [LateFeedBlog.AUTHOR], post.url
+        assert datetime.fromisoformat(post.published or "") == source.published, post.url
+        assert datetime.fromisoformat(post.updated or "") == source.updated, post.url
+        assert post.labels == list(source.labels), post.url
+    # Each post page fetched once: the feed's entries added metadata, not requests.
+    asked = Counter(run.requests)
+    assert all(asked[blog.url(p)] == 1 for p in blog.state.posts)
+    assert "0 missed" in run.log

@@ -149,3 +149,29 @@ def test_a_broken_chain_without_counts_falls_back_to_every_month() -> None:
         ("https://b.example/2020/01/", MONTH),
         ("https://b.example/2020/02/", MONTH),
     ]
+
+
+def test_a_feed_entry_overrides_what_a_sitemap_line_told() -> None:
+    when = datetime(2021, 6, 1, 12, tzinfo=TZ)
+    listed = ListedPost("https://t.example/a.html", "sitemap", updated=when)
+    feed = ListedPost(
+        "https://t.example/a.html",
+        "feed",
+        title="A",
+        authors=["W"],
+        published=when - timedelta(days=2),
+        updated=when - timedelta(hours=1),  # the sitemap's lastmod was later: the feed wins
+        labels=["x"],
+        comment_count=0,
+    )
+    assert listed.merge(feed) is True
+    assert (listed.source, listed.title, listed.authors, listed.labels) == (
+        "feed",
+        "A",
+        ["W"],
+        ["x"],
+    )
+    assert listed.updated == when - timedelta(hours=1) and listed.comment_count == 0
+    # A poorer listing afterwards fills nothing and changes nothing.
+    assert listed.merge(ListedPost("https://t.example/a.html", "sitemap", updated=when)) is False
+    assert listed.updated == when - timedelta(hours=1)
