@@ -12,10 +12,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 from urllib.parse import urljoin
 
 import surt
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from storage import crawllog
 from storage.archive import Archive
@@ -26,6 +27,7 @@ from storage.warc.records import ExchangeRecords, sha1_digest
 from storage.warc.writer import RecordLocation, WarcFileWriter
 
 logger = logging.getLogger(__name__)
+CAPTURES = cast(Table, Capture.__table__)
 
 
 def to_millis(value: datetime) -> datetime:
@@ -66,19 +68,19 @@ class RevisitIndex:
         missing = [u for u in dict.fromkeys(urls) if u not in self._loaded]
         if not missing:
             return
-        with self.archive.session() as session:
+        with self.archive.engine.connect() as connection:
             for start in range(0, len(missing), 500):
                 chunk = missing[start : start + 500]
-                rows = session.execute(
+                rows = connection.execute(
                     select(
-                        Capture.url,
-                        Capture.payload_digest,
-                        Capture.record_id,
-                        Capture.fetched_at,
-                        Capture.length,
+                        CAPTURES.c.url,
+                        CAPTURES.c.payload_digest,
+                        CAPTURES.c.record_id,
+                        CAPTURES.c.fetched_at,
+                        CAPTURES.c.length,
                     )
-                    .where(Capture.url.in_(chunk), Capture.record_type == "response")
-                    .order_by(Capture.fetched_at)
+                    .where(CAPTURES.c.url.in_(chunk), CAPTURES.c.record_type == "response")
+                    .order_by(CAPTURES.c.fetched_at)
                 )
                 for url, digest, record_id, fetched_at, length in rows:
                     if digest and record_id:
@@ -248,9 +250,10 @@ class CaptureRecorder:
         return ids
 
     def _insert(self, rows: list[dict]) -> list[int]:
-        with self.archive.session() as session, session.begin():
-            result = session.execute(
-                insert(Capture).returning(Capture.id, sort_by_parameter_order=True), rows
+        # Core on a connection: the ORM's bulk insert costs ten times the CPU, per batch.
+        with self.archive.engine.begin() as connection:
+            result = connection.execute(
+                insert(CAPTURES).returning(CAPTURES.c.id, sort_by_parameter_order=True), rows
             )
             return [row[0] for row in result]
 

@@ -12,13 +12,20 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from storage.archive import Archive
 from storage.models import Crawl, FrontierEntry
 from storage.timeutil import utcnow
 
+FRONTIER = cast(Table, FrontierEntry.__table__)
+MARK_DONE = (
+    update(FRONTIER)
+    .where(FRONTIER.c.crawl_id == bindparam("crawl"), FRONTIER.c.url == bindparam("done_url"))
+    .values(done=True)
+)
 # Crawl states that ``crawl`` resumes; ``done`` is the only other one.
 UNFINISHED = ("running", "interrupted", "failed")
 
@@ -126,7 +133,12 @@ def begin_crawl(
 
 
 def add_frontier(archive: Archive, crawl_id: int, entries: list[PendingURL]) -> None:
-    """Record URLs to fetch; the caller has already filtered out ones it has seen."""
+    """Record URLs to fetch; the caller has already filtered out ones it has seen.
+
+    This and ``mark_done`` run once per batch of pages from the crawl's writer thread, so
+    they use Core statements on a connection: the ORM session costs ten times as much CPU
+    for these plain inserts and updates.
+    """
     if not entries:
         return
     rows = [
@@ -140,23 +152,16 @@ def add_frontier(archive: Archive, crawl_id: int, entries: list[PendingURL]) -> 
         }
         for e in entries
     ]
-    with archive.session() as session, session.begin():
-        session.execute(insert(FrontierEntry), rows)
+    with archive.engine.begin() as connection:
+        connection.execute(insert(FRONTIER), rows)
 
 
 def mark_done(archive: Archive, crawl_id: int, urls: list[str]) -> None:
     if not urls:
         return
-    with archive.session() as session, session.begin():
-        for start in range(0, len(urls), 500):
-            session.execute(
-                update(FrontierEntry)
-                .where(
-                    FrontierEntry.crawl_id == crawl_id,
-                    FrontierEntry.url.in_(urls[start : start + 500]),
-                )
-                .values(done=True)
-            )
+    # One prepared UPDATE run per URL (executemany): an IN list is compiled afresh each time.
+    with archive.engine.begin() as connection:
+        connection.execute(MARK_DONE, [{"crawl": crawl_id, "done_url": url} for url in urls])
 
 
 def finish_crawl(

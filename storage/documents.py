@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from storage.archive import Archive
 from storage.models import Capture, Document
@@ -15,6 +16,8 @@ from storage.timeutil import utcnow
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # The trafilatura pipelines storage.extract offers (REFTRAIL_EXTRACT_MODE).
 EXTRACT_MODES = ("fast", "precise")
+# What an extraction may fill in (storage.extract.extract_document's keys).
+DOCUMENT_FIELDS = ("title", "author", "published", "sitename", "language", "text", "fingerprint")
 
 
 def save_documents(archive: Archive, documents: list[tuple[int, str, dict]]) -> None:
@@ -22,12 +25,15 @@ def save_documents(archive: Archive, documents: list[tuple[int, str, dict]]) -> 
     if not documents:
         return
     now = utcnow()
+    # Every row names every field: a Core executemany takes its columns from the first row.
     rows = [
-        {"capture_id": capture_id, "url": url, "extracted_at": now, **fields}
+        dict.fromkeys(DOCUMENT_FIELDS)
+        | {"capture_id": capture_id, "url": url, "extracted_at": now, **fields}
         for capture_id, url, fields in documents
     ]
-    with archive.session() as session, session.begin():
-        session.execute(insert(Document), rows)
+    # Core, not the ORM session: this runs for every batch of a crawl's pages.
+    with archive.engine.begin() as connection:
+        connection.execute(insert(cast(Table, Document.__table__)), rows)
 
 
 @dataclass(frozen=True, slots=True)
