@@ -31,12 +31,13 @@ REQUISITE_XPATH = (
 )
 SRCSET_XPATH = "//img/@srcset | //source/@srcset | //img/@data-srcset"
 
-# Compiled once: lxml would otherwise compile each expression again on every page.
-_BASE = etree.XPath("string(//base/@href)")
-_PAGES = etree.XPath("//a/@href | //area/@href")
-_REQUISITES = etree.XPath(REQUISITE_XPATH)
-_SRCSETS = etree.XPath(SRCSET_XPATH)
-_STYLES = etree.XPath("//style/text() | //@style")
+# Compiled once (lxml would compile each expression again on every page), returning plain
+# strings: lxml's default "smart" strings each build a Python proxy of their parent element.
+_BASE = etree.XPath("string(//base/@href)", smart_strings=False)
+_PAGES = etree.XPath("//a/@href | //area/@href", smart_strings=False)
+_REQUISITES = etree.XPath(REQUISITE_XPATH, smart_strings=False)
+_SRCSETS = etree.XPath(SRCSET_XPATH, smart_strings=False)
+_STYLES = etree.XPath("//style/text() | //@style", smart_strings=False)
 
 
 @dataclass(slots=True)

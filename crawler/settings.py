@@ -136,6 +136,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }
+# reftrail's spiders yield Requests, never items. Scrapy 2.19 starts CONCURRENT_ITEMS tasks
+# (default 100) for every response's output however little it holds: a quarter of a
+# link-heavy crawl's CPU (benchmarks/README.md). One is enough for Requests.
+CONCURRENT_ITEMS = 1
 # The site spider tracks depth and URL length itself, in the frontier; Scrapy's generic
 # versions would re-examine every request a page yields.
 SPIDER_MIDDLEWARES = {
