@@ -12,10 +12,12 @@ without bound; the crawl's catch-up pass reads those back from the WARCs when it
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +32,7 @@ from storage.extract import extract_document
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 256
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _worker_setup(crawl_pid: int) -> None:
@@ -39,11 +42,28 @@ def _worker_setup(crawl_pid: int) -> None:
     (or the pipes they inherited) when the crawl is killed.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     try:
         os.nice(10)
     except OSError:
         logger.debug("could not lower the extraction workers' priority")
+    # The forkserver outlives a killed crawl by a moment; this catches the rest.
     threading.Thread(target=_exit_with, args=(crawl_pid,), daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when its parent (the forkserver) exits.
+
+    The forkserver exits as soon as the crawl dies, so a SIGKILLed crawl takes its workers
+    along at once, even when they are too starved of CPU to notice themselves.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        logger.debug("could not ask to die with the forkserver")
 
 
 def _exit_with(pid: int) -> None:
