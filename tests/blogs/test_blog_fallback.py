@@ -13,6 +13,8 @@ One ``reftrail crawl`` per blog, each into its own archive, on every selected da
 - and with one Older Posts page answering 500: the month pages the widget counts posts in
   that were not found fill the gap, and only those;
 - a WordPress blog with the REST API closed and feeds and sitemaps off: ``/page/N/``;
+- a generic static-site blog whose feed link answers 404 and which has no sitemap: its
+  ``rel="next"`` pages;
 - a generic blog whose sitemap lists every post and whose feed comes after the posts were
   fetched: the Post rows carry the feed's title, author, dates and tags.
 
@@ -42,6 +44,7 @@ from crawler.fakeweb.sites.fallback_blogs import (
     ArchiveOnlyBlogger,
     ArchiveOnlyWordPress,
     LateFeedBlog,
+    StaticSiteBlog,
 )
 from storage.archive import Archive
 from storage.models import Capture, Post
@@ -50,6 +53,7 @@ from tests.crawler.conftest import crawl_settings, database_for, run_cli
 BLOGGER_POSTS = 120
 WORDPRESS_POSTS = 45
 LATE_FEED_POSTS = 40
+STATIC_POSTS = 23
 FAILING_CHAIN_PAGE = 3
 
 
@@ -80,10 +84,12 @@ class Runs:
     blogger: ArchiveOnlyBlogger
     wordpress: ArchiveOnlyWordPress
     late: LateFeedBlog
+    static: StaticSiteBlog
     months: Run
     chain: Run
     broken_chain: Run
     wp: Run
+    generic: Run
     merged: Run
 
 
@@ -92,8 +98,9 @@ def runs(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
     blogger = ArchiveOnlyBlogger(BlogState.generate(BLOGGER_POSTS, seed=17))
     wordpress = ArchiveOnlyWordPress(BlogState.generate(WORDPRESS_POSTS, years=4, seed=19))
     late = LateFeedBlog(BlogState.generate(LATE_FEED_POSTS, years=3, seed=23))
+    static = StaticSiteBlog(BlogState.generate(STATIC_POSTS, years=2, seed=29))
     base = tmp_path_factory.mktemp(f"blog-fallback-{module_db}")
-    with FakeWeb(sites=[blogger, wordpress, late]) as web, ExitStack() as databases:
+    with FakeWeb(sites=[blogger, wordpress, late, static]) as web, ExitStack() as databases:
 
         def crawl(name: str, seed: str) -> Run:
             url = databases.enter_context(database_for(module_db))  # one archive per crawl
@@ -112,8 +119,9 @@ def runs(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
         broken = crawl("broken-chain", web.url("saltmarsh-blog"))
         blogger.fail_search_page, blogger.allow_search = None, False
         wp = crawl("wordpress", web.url("quarrylane-blog"))
+        generic = crawl("static-site", web.url("lantern-blog"))
         merged = crawl("late-feed", web.url("tidewater-blog"))
-        yield Runs(blogger, wordpress, late, months, chain, broken, wp, merged)
+        yield Runs(blogger, wordpress, late, static, months, chain, broken, wp, generic, merged)
 
 
 def _older_pages(urls: list[str]) -> list[str]:
@@ -214,6 +222,22 @@ def test_wordpress_without_api_feeds_or_sitemaps_is_walked_by_page(runs: Runs) -
     post = run.posts()[blog.url(source)]
     assert post.title == source.title and post.authors == ["Nell Carver"]
     assert datetime.fromisoformat(post.published or "") == source.published
+
+
+def test_a_generic_blog_without_feed_or_sitemap_is_walked_by_next_links(runs: Runs) -> None:
+    run, blog = runs.generic, runs.static
+    wanted = {blog.url(p) for p in blog.state.posts}
+    assert set(run.posts()) == wanted
+    asked = Counter(run.requests)
+    assert {u: n for u, n in asked.items() if u in wanted} == dict.fromkeys(wanted, 1)
+    pages = [
+        int(m[1]) for u in run.requests if (m := re.fullmatch(r"https://[^/]+/page/(\d+)/", u))
+    ]
+    assert pages == list(range(2, math.ceil(STATIC_POSTS / StaticSiteBlog.PER_PAGE) + 1))
+    assert not [u for u in run.requests if "/tags/" in u]
+    assert asked["https://www.lanternpress.net/index.xml"] == 1
+    assert "blog (generic)" in run.log and "0 missed" in run.log
+    assert "not published: feed,sitemap" in run.log
 
 
 def test_feed_metadata_is_merged_into_posts_first_found_in_the_sitemap(runs: Runs) -> None:

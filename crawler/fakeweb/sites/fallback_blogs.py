@@ -9,6 +9,8 @@
 - :class:`ArchiveOnlyWordPress`: a self-hosted WordPress blog with the REST API closed (401),
   feeds and sitemaps off (404): home, ``/page/N/`` ("Older posts"), monthly archives with
   counts, tag and category pages.
+- :class:`StaticSiteBlog`: a generic blog from a static-site generator whose advertised feed
+  answers 404 and which has no sitemap: ``/page/N/`` pages linked by ``rel="next"``.
 - :class:`LateFeedBlog`: a generic blog whose sitemap lists every post at once but whose paged
   Atom feed holds back its second page until every post page has been served, so most posts
   are fetched before the feed's metadata for them arrives (the post pages carry none).
@@ -31,6 +33,7 @@ from crawler.fakeweb.sites.blog_state import BlogState, GenPost
 BLOGGER_HOST = "www.saltmarshnotes.com"
 WORDPRESS_HOST = "quarrylane.net"
 LATE_FEED_HOST = "www.tidewaterdiary.com"
+STATIC_HOST = "www.lanternpress.net"
 PER_PAGE_BLOGGER = 7
 PER_PAGE_WORDPRESS = 10
 
@@ -421,3 +424,69 @@ class LateFeedBlog(Site):
             await asyncio.sleep(0.05)
             waited += 0.05
         yield body
+
+
+class StaticSiteBlog(Site):
+    """A generic blog made by a static-site generator: its feed link answers 404 and it has no
+    sitemap; the home page and ``/page/N/`` ("Older posts", ``rel="next"``) list the posts."""
+
+    hosts = (STATIC_HOST,)
+    PER_PAGE = 5
+
+    def __init__(self, state: BlogState) -> None:
+        super().__init__()
+        self.state = state
+        h = STATIC_HOST
+        self.route(r"/", self.listing, host=h)
+        self.route(r"/page/(?P<n>\d+)/", self.listing, host=h)
+        self.route(r"/posts/(?P<slug>[a-z0-9-]+)/", self.post, host=h)
+        self.route(r"/tags/(?P<tag>[a-z]+)/", self.tag, host=h)
+        self.name("lantern-blog", f"https://{h}/")
+
+    def url(self, post: GenPost) -> str:
+        return f"https://{STATIC_HOST}/posts/{post.slug}/"
+
+    def _page(self, title: str, body: str) -> Response:
+        return html(
+            f"<!DOCTYPE html><html><head><title>{esc(title)}</title>"
+            f"<link rel='alternate' type='application/rss+xml' href='https://{STATIC_HOST}/index.xml'/>"
+            f"</head><body><header><a href='https://{STATIC_HOST}/'>Lantern Press</a></header>"
+            f"<main>{body}</main></body></html>"
+        )
+
+    def _entries(self, posts: list[GenPost]) -> str:
+        return "".join(
+            f"<article><h2><a href='{self.url(p)}'>{esc(p.title)}</a></h2>"
+            f"<time datetime='{p.published.isoformat()}'>{p.published:%d %b %Y}</time> "
+            + " ".join(f"<a href='https://{STATIC_HOST}/tags/{t}/'>#{t}</a>" for t in p.labels)
+            + "</article>"
+            for p in posts
+        )
+
+    def listing(self, request: Request, n: str | None = None) -> Response:
+        page, posts = int(n or 1), self.state.live()
+        chunk = posts[(page - 1) * self.PER_PAGE : page * self.PER_PAGE]
+        if not chunk:
+            return not_found(request)
+        nav = ""
+        if page * self.PER_PAGE < len(posts):
+            nav = (
+                f"<nav><a rel='next' href='https://{STATIC_HOST}/page/{page + 1}/'>"
+                "Older posts &rarr;</a></nav>"
+            )
+        return self._page("Lantern Press", self._entries(chunk) + nav)
+
+    def tag(self, request: Request, tag: str) -> Response:
+        return self._page(
+            f"#{tag}", self._entries([p for p in self.state.live() if tag in p.labels])
+        )
+
+    def post(self, request: Request, slug: str) -> Response:
+        post = self.state.find(slug)
+        if post is None:
+            return not_found(request)
+        return self._page(
+            post.title,
+            f"<article><h1>{esc(post.title)}</h1><time datetime='{post.published.isoformat()}'>"
+            f"</time><div class='post-content'>{_paragraphs(post)}</div></article>",
+        )
