@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 import zlib
+from copy import copy
 
 import brotli
 import lxml.html
@@ -18,6 +19,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.metadata import examine_meta, extract_meta_json
+from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
@@ -42,6 +44,10 @@ FAST_PARSER.set_element_class_lookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
     )
 )
+
+
+# The fast pipeline's options, built once and copied per page (see ``_fast_extraction``).
+FAST_OPTIONS = Extractor(output_format="python", fast=True, comments=False, with_metadata=False)
 
 
 def decode_content(body: bytes, content_encoding: str | None) -> bytes:
@@ -151,18 +157,25 @@ def _fast_extraction(html: str, url: str) -> dict[str, str | None] | None:
     # The tree parsed for metadata is reused (trafilatura copies it before cleaning), and
     # reader comments are left out: they are not the page's text, and skipping them saves
     # about a tenth of the extraction.
-    extracted = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, fast=True, include_comments=False
-    )
+    options = copy(FAST_OPTIONS)  # trafilatura reads its settings file in every new one
+    options.url = options.source = url
+    extracted = trafilatura.bare_extraction(tree, options=options)
     body = (extracted if isinstance(extracted, dict) else extracted.as_dict()) if extracted else {}
     return {
         "title": title,
         "author": meta.author,
         "date": date,
         "sitename": meta.sitename,
-        "language": body.get("language"),
+        "language": body.get("language") or _tree_language(tree),
         "text": body.get("text"),
     }
+
+
+def _tree_language(tree: HtmlElement) -> str | None:
+    """``<html lang>``, as ``_declared_language`` reads it from the text, from the tree."""
+    root = tree.getroottree().getroot()
+    match = HTML_LANG.match(f'<html lang="{(root.get("lang") or "").strip()}"')
+    return match.group(1).lower() if match else None
 
 
 def _declared_language(html: str) -> str | None:
