@@ -4,13 +4,15 @@ The package holds the post's captures, its page requisites and every cited artic
 with their redirect hops (and, for a revisit, the response it repeats), so the post and its
 sources replay from the one file in ReplayWeb.page or pywb. Records are copied byte for byte
 from reftrail's WARCs (each is one gzip member, so they concatenate into a valid
-``archive/data.warc.gz``); excluded captures are never copied. Beside them: a CDXJ index, the
-pages list, the post's citation list and ``datapackage.json`` with a SHA-256 of every file.
+``archive/data.warc.gz``); excluded captures are never copied. Beside them: a CDXJ index of
+that WARC (cdxj-indexer, as pywb indexes), the pages list, the post's citation list and
+``datapackage.json`` with a SHA-256 of every file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -227,19 +229,13 @@ def _page(
     return Page(url, newest.fetched_at, title)
 
 
-def cdxj_line(capture: Capture, offset: int, length: int, filename: str) -> str:
-    """One pywb CDXJ line for a record copied to ``filename`` at ``offset``."""
-    fields: dict[str, str] = {"url": capture.url}
-    if capture.record_type == "revisit":
-        fields["mime"] = "warc/revisit"
-    elif capture.mime:
-        fields["mime"] = capture.mime
-    if capture.status is not None:
-        fields["status"] = str(capture.status)
-    if capture.payload_digest:
-        fields["digest"] = capture.payload_digest
-    fields.update(length=str(length), offset=str(offset), filename=filename)
-    return f"{capture.surt} {timestamp14(capture.fetched_at)} {json.dumps(fields)}"
+def cdxj_index(warc_path: Path) -> bytes:
+    """The sorted CDXJ lines of the package's WARC, by cdxj-indexer (what pywb writes)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    out = io.StringIO()
+    CDXJIndexer(out, [str(warc_path)], sort=True, dir_root=str(warc_path.parent)).process_all()
+    return out.getvalue().encode()
 
 
 def _iso(value: datetime) -> str:
@@ -286,7 +282,6 @@ def write_wacz(
     sizes: dict[str, int] = {}
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".wacz-") as work:
         warc_path = Path(work) / "data.warc.gz"
-        index_lines = []
         digest = hashlib.sha256()
         offset = 0
         with open(warc_path, "wb") as warc:
@@ -294,14 +289,13 @@ def write_wacz(
                 raw = read_capture_record(archive, capture).raw
                 warc.write(raw)
                 digest.update(raw)
-                index_lines.append(cdxj_line(capture, offset, len(raw), "data.warc.gz"))
                 offset += len(raw)
                 if progress is not None:
                     progress(done, len(captures))
         files[WARC_NAME] = "sha256:" + digest.hexdigest()
         sizes[WARC_NAME] = offset
         small = {
-            INDEX_NAME: "".join(line + "\n" for line in sorted(index_lines)).encode(),
+            INDEX_NAME: cdxj_index(warc_path),
             PAGES_NAME: _pages_jsonl(pages),
             CITATIONS_NAME: json.dumps(citations, ensure_ascii=False, indent=1).encode(),
         }
