@@ -4,8 +4,8 @@ the link to the next older page, and the archive widget's date archives with the
 These are the fallback when a blog answers no feed, API or sitemap. Posts are the permalinks a
 listing heads each entry with (``.post-title a``, ``.entry-title a``, ``rel="bookmark"``,
 ``article h2 a``) or, on Blogger, any link shaped like a permalink; the archive widget is
-Blogger's ``BlogArchive`` or WordPress's ``widget_archive`` (links to ``/YYYY/MM/`` pages
-with "(n)" beside them), or any such links in a page's sidebar.
+Blogger's ``BlogArchive`` or WordPress's ``widget_archive``: links (or, in the dropdown
+style, ``<option>`` values) to ``/YYYY/MM/`` pages with "(n)" beside them.
 """
 
 from __future__ import annotations
@@ -147,6 +147,13 @@ def _archives(selector: Selector, base_url: str) -> list[DateArchive]:
             count = _count(own)
         archive = DateArchive(url, int(match["year"]), int(match["month"]), count)
         found.setdefault(url, archive)
+    # The widget's dropdown style: <option value="/2011/05/">May 2011 (3)</option>.
+    for option in selector.css("option[value]"):
+        url = urljoin(base_url, option.attrib["value"].strip())
+        match = DATE_ARCHIVE.match(urlsplit(url).path)
+        if match and not urlsplit(url).query and _same_site(url, base_url):
+            count = _count("".join(option.css("::text").getall()))
+            found.setdefault(url, DateArchive(url, int(match["year"]), int(match["month"]), count))
     return list(found.values())
 
 

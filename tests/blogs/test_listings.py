@@ -79,6 +79,21 @@ def test_a_wordpress_page_as_a_listing() -> None:
     assert [(a.month, a.count) for a in page.archives] == [(3, 12), (2, 9)]
 
 
+def test_the_archive_widget_as_a_dropdown() -> None:
+    page = parse_listing(
+        "<select name='BlogArchive1_ArchiveMenu'><option value=''>Blog Archive</option>"
+        "<option value='https://b.example/2012/01/'>January 2012 (4)</option>"
+        "<option value='https://b.example/2011/12/'>December 2011 (17)</option>"
+        "<option value='https://b.example/search/label/maps'>maps</option></select>",
+        "https://b.example/",
+        blogger=True,
+    )
+    assert [(a.url, a.count) for a in page.archives] == [
+        ("https://b.example/2012/01/", 4),
+        ("https://b.example/2011/12/", 17),
+    ]
+
+
 def test_a_page_with_nothing_to_list() -> None:
     page = parse_listing("", "https://w.example/")
     assert page == ListingPage()
