@@ -774,7 +774,7 @@ class BlogSpider(SiteSpider):
         stats.set_value(
             STAT + "sources-failed", ",".join(s for s, ok in blog.sources_ok.items() if not ok)
         )
-        stats.set_value(STAT + "sources-absent", ",".join(blog.absent))
+        stats.set_value(STAT + "sources-absent", ",".join(sorted(blog.absent)))
         feeds, sitemaps, platform = blog.platform.feeds, blog.sitemaps, blog.platform
         crawl_id = self.service.run.id if self.service.run else None
 

@@ -154,6 +154,30 @@ class BlogState:
         with self.lock:
             self.deleted.add(slug)
 
+    def publish(self, count: int, *, days_apart: float = 2.0, seed: int = 99) -> list[GenPost]:
+        """Write ``count`` new posts, each newer than every post so far (newest first)."""
+        rng = random.Random(seed)
+        with self.lock:
+            newest = self.posts[0]
+            top_id = max(p.post_id for p in self.posts)
+            fresh = []
+            for n in range(1, count + 1):
+                when = newest.published + timedelta(days=days_apart * n)
+                words = rng.sample(WORDS, 3)
+                fresh.append(
+                    replace(
+                        newest,
+                        slug=f"{'-'.join(words)}-new{top_id + n}",
+                        title=f"{words[0].capitalize()} {words[1]}, a new post ({top_id + n})",
+                        published=when,
+                        updated=when,
+                        post_id=top_id + n,
+                        touched=timedelta(0),
+                    )
+                )
+            self.posts[:0] = list(reversed(fresh))
+            return fresh
+
 
 def conditional(request: Request, post: GenPost, make: object) -> Response:
     """304 when the request's validators match the post, else the page with validators."""

@@ -14,6 +14,9 @@
 - :class:`LateFeedBlog`: a generic blog whose sitemap lists every post at once but whose paged
   Atom feed holds back its second page until every post page has been served, so most posts
   are fetched before the feed's metadata for them arrives (the post pages carry none).
+
+Post pages carry an ETag and Last-Modified and answer conditional requests with 304, and
+:meth:`BlogState.edit`, ``delete`` and ``publish`` change a blog between two crawls.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from urllib.parse import quote
 from crawler.fakeweb.assets import static
 from crawler.fakeweb.http import Request, Response, content, html, not_found
 from crawler.fakeweb.site import Site
-from crawler.fakeweb.sites.blog_state import BlogState, GenPost
+from crawler.fakeweb.sites.blog_state import BlogState, GenPost, conditional
 
 BLOGGER_HOST = "www.saltmarshnotes.com"
 WORDPRESS_HOST = "quarrylane.net"
@@ -208,7 +211,11 @@ class ArchiveOnlyBlogger(Site):
         post = self.state.find(slug)
         if post is None or f"{post.published:%Y/%m}" != f"{year}/{month}":
             return not_found(request)
-        return html(self._page(request, post.title, self._post_html(post, True)))
+        return conditional(
+            request,
+            post,
+            lambda: html(self._page(request, post.title, self._post_html(post, True))),
+        )
 
 
 class ArchiveOnlyWordPress(Site):
@@ -326,7 +333,7 @@ class ArchiveOnlyWordPress(Site):
             f"<footer>{tags} <a href='{url}amp/'>AMP</a> "
             f"<a href='{url}?replytocom=4#respond'>Reply</a></footer></article>"
         )
-        return html(self._page(post.title, body))
+        return conditional(request, post, lambda: html(self._page(post.title, body)))
 
 
 class LateFeedBlog(Site):
@@ -485,8 +492,12 @@ class StaticSiteBlog(Site):
         post = self.state.find(slug)
         if post is None:
             return not_found(request)
-        return self._page(
-            post.title,
-            f"<article><h1>{esc(post.title)}</h1><time datetime='{post.published.isoformat()}'>"
-            f"</time><div class='post-content'>{_paragraphs(post)}</div></article>",
+        return conditional(
+            request,
+            post,
+            lambda: self._page(
+                post.title,
+                f"<article><h1>{esc(post.title)}</h1><time datetime='{post.published.isoformat()}'>"
+                f"</time><div class='post-content'>{_paragraphs(post)}</div></article>",
+            ),
         )
