@@ -32,15 +32,6 @@ def tiny_pdf(text: str, title: str) -> bytes:
     return bytes(out)
 
 
-print(
-    extract_article(
-        tiny_pdf("Dam safety report for the county", "County Dam Report"),
-        url="https://x/a.pdf",
-        content_type="application/pdf",
-    )
-)
-
-
 def test_pdf_text_and_metadata() -> None:
     body = tiny_pdf("Dam safety report for the county", "County Dam Report")
     article = extract_article(body, url="https://x.example/a.pdf", content_type="application/pdf")
