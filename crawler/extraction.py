@@ -8,6 +8,8 @@ state, and run at lower priority so fetching always goes first.
 At most ``limit`` pages are in flight: payloads waiting for a worker live in memory, so a
 crawl that outruns extraction skips pages (``try_submit`` returns False) instead of growing
 without bound; the crawl's catch-up pass reads those back from the WARCs when it ends.
+Other CPU-heavy work of the crawl (a cited article's text, ``crawler/citations``) runs in the
+same workers through :meth:`ExtractionPool.try_run`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from storage.documents import EXTRACT_MODES
 from storage.extract import extract_document
@@ -116,7 +119,7 @@ class ExtractionPool:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has trafilatura imported already, instead of
             # each importing it again (and again for every replacement worker).
-            context.set_forkserver_preload(["storage.extract"])
+            context.set_forkserver_preload(["storage.extract", "crawler.citations.articles"])
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
@@ -135,19 +138,54 @@ class ExtractionPool:
         """Queue a page unless ``limit`` pages are already waiting; True if queued."""
         if not self._slots.acquire(blocking=False):
             return False
-        self._start(job)
+        self._start(self._task(job), job.url, job.on_done, None)
         return True
 
     def submit(self, job: ExtractionJob) -> None:
         """Queue a page, waiting for a free slot (for the catch-up pass, off the reactor)."""
         self._slots.acquire()
-        self._start(job)
+        self._start(self._task(job), job.url, job.on_done, None)
 
-    def _start(self, job: ExtractionJob) -> None:
+    def try_run(
+        self,
+        task: Callable[[], Any],
+        *,
+        label: str,
+        on_done: Callable[[Any], None],
+        on_lost: Callable[[], None],
+    ) -> bool:
+        """Run ``task`` (picklable: a module-level function and its arguments) in a worker.
+
+        Shares the backlog limit with pages: False when it is full, and the caller does the
+        work itself. ``on_done`` gets the result (None if the task raised); ``on_lost`` is
+        called instead when a killed worker took the task along. Both run on a pool thread.
+        """
+        if not self._slots.acquire(blocking=False):
+            return False
+        self._start(task, label, on_done, on_lost)
+        return True
+
+    def _task(self, job: ExtractionJob) -> Callable[[], dict | None]:
+        return partial(
+            extract_document,
+            job.body,
+            url=job.url,
+            content_type=job.content_type,
+            content_encoding=job.content_encoding,
+            mode=self.mode,
+        )
+
+    def _start(
+        self,
+        task: Callable[[], Any],
+        label: str,
+        on_done: Callable[[Any], None],
+        on_lost: Callable[[], None] | None,
+    ) -> None:
         with self._lock:
             self._in_flight += 1
         try:
-            future = self._submit(job)
+            future = self._submit(task)
         except BaseException:
             self._finish()
             raise
@@ -157,28 +195,23 @@ class ExtractionPool:
             try:
                 result = done.result()
             except BrokenProcessPool:
-                # Not the page's fault: leave it without a document for the catch-up pass.
-                logger.warning("extraction worker stopped; %s will be extracted later", job.url)
+                # Not the task's fault: a page is left without a document for the catch-up
+                # pass, other work goes back to its owner (on_lost).
+                logger.warning("extraction worker stopped while working on %s", label)
                 lost, result = True, None
             except BaseException:  # KeyboardInterrupt from a worker must not kill this thread
-                logger.exception("text extraction failed for %s", job.url)
+                logger.exception("text extraction failed for %s", label)
                 result = None
             finally:
                 self._finish()
             if not lost:
-                job.on_done(result)
+                on_done(result)
+            elif on_lost is not None:
+                on_lost()
 
         future.add_done_callback(finished)
 
-    def _submit(self, job: ExtractionJob) -> Future:
-        task = partial(
-            extract_document,
-            job.body,
-            url=job.url,
-            content_type=job.content_type,
-            content_encoding=job.content_encoding,
-            mode=self.mode,
-        )
+    def _submit(self, task: Callable[[], Any]) -> Future:
         try:
             return self._pool().submit(task)
         except BrokenProcessPool:

@@ -5,9 +5,10 @@ The blog spider calls :meth:`CitationFetcher.post_archived` for each new version
 everything else happens here. Cited URLs are fetched on any host through the same engine as
 the posts, so robots.txt, AutoThrottle and the per-host concurrency apply to them, every
 redirect hop is archived by the capture middleware, and failures are crawl-log lines. Rows
-are written in the capture service's writer thread, after the rows they point at. When the
-crawl goes idle, citations are linked to their captures and articles, quotes are checked and
-link-less references matched to archived articles by title.
+are written in the capture service's writer thread, after the rows they point at; articles'
+text is extracted in the crawl's extraction pool (``article_queue.py``). When the crawl goes
+idle and the last article is saved, citations are linked to their captures and articles,
+quotes are checked and link-less references matched to archived articles by title.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.citations.articles import extract_article
+from crawler.citations.article_queue import ArticleQueue
 from crawler.citations.extract import FoundCitation, extract_citations
 from crawler.citations.quotes import check_quotes
 from crawler.exchanges import classify_failure, failure_detail
@@ -75,6 +76,7 @@ class CitationFetcher:
         self.exclusions = [rule.surt for rule in list_exclusions(self.service.archive)]
         self.pending = 0
         self.finished = False
+        self.articles = ArticleQueue(self.service.pool, self.service.call)
         self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
         self.crawler.signals.connect(self._bytes, signal=signals.bytes_received)
 
@@ -354,25 +356,15 @@ class CitationFetcher:
             # In the writer thread, after the exchange's row: its capture id is known.
             if exchange.capture_id is None:
                 return
-            text = extract_article(body, url=final, content_type=content_type)
-            store.save_article(
-                archive,
-                {
-                    "capture_id": exchange.capture_id,
-                    "crawl_id": crawl_id,
-                    "url": url,
-                    "url_key": key,
-                    "final_url": final,
-                    "fetched_at": exchange.fetched_at or utcnow(),
-                    "kind": text.kind,
-                    "title": text.title,
-                    "authors": text.authors,
-                    "published": text.published,
-                    "site_name": text.site_name,
-                    "language": text.language,
-                    "text": text.text,
-                },
-            )
+            row = {
+                "capture_id": exchange.capture_id,
+                "crawl_id": crawl_id,
+                "url": url,
+                "url_key": key,
+                "final_url": final,
+                "fetched_at": exchange.fetched_at or utcnow(),
+            }
+            self.articles.extract(archive, row, body, content_type)
 
         return save
 
@@ -385,7 +377,13 @@ class CitationFetcher:
         crawl_id = self.service.run.id if self.service.run else None
         if crawl_id is None:
             return
-        self.service.call(lambda archive: finish_citations(archive, crawl_id=crawl_id))
+        articles = self.articles
+        # After the last article extraction still in the pool has been saved.
+        self.service.call(
+            lambda archive: articles.then(
+                archive, lambda archive: finish_citations(archive, crawl_id=crawl_id)
+            )
+        )
 
 
 def finish_citations(archive: Archive, *, crawl_id: int | None) -> None:
