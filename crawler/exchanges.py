@@ -18,6 +18,7 @@ from storage.timeutil import utcnow
 
 STARTED_WALL = "reftrail_started_at"
 STARTED_CLOCK = "reftrail_started_clock"
+BODY_BYTES = "reftrail_body_bytes"  # body bytes received so far, where counted
 
 
 def mark_started(request: Request) -> None:
@@ -144,12 +145,34 @@ def failure_detail(exception: BaseException) -> str:
     return "; ".join(dict.fromkeys(parts)) or type(exception).__name__
 
 
+def count_body_bytes(request: Request, data: bytes) -> None:
+    """Add a chunk to the request's body byte count (from a ``bytes_received`` handler)."""
+    request.meta[BODY_BYTES] = request.meta.get(BODY_BYTES, 0) + len(data)
+
+
+def cut_at_maxsize(request: Request) -> int | None:
+    """The ``download_maxsize`` a streamed body went past, or None.
+
+    Scrapy cancels a chunked body (no Content-Length to refuse it by) once it passes the
+    limit, with the same bare cancel as any other; the count of body bytes received, kept by
+    :func:`count_body_bytes` for the requests that need it, tells the two apart.
+    """
+    maxsize = request.meta.get("download_maxsize") or 0
+    if maxsize and request.meta.get(BODY_BYTES, 0) > maxsize:
+        return int(maxsize)
+    return None
+
+
 def to_failure(request: Request, exception: BaseException) -> FailedFetch:
     started, duration = _timing(request)
+    error, detail = classify_failure(exception), failure_detail(exception)
+    maxsize = cut_at_maxsize(request)
+    if maxsize is not None:
+        error, detail = "too-large", f"body cut off after more than {maxsize} bytes ({detail})"
     return FailedFetch(
         url=request.url,
-        error=classify_failure(exception),
-        detail=failure_detail(exception)[:500],
+        error=error,
+        detail=detail[:500],
         fetched_at=started,
         method=request.method,
         duration_ms=duration,

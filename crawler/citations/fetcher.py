@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 from crawler.citations.article_queue import ArticleQueue
 from crawler.citations.extract import FoundCitation, extract_citations
 from crawler.citations.quotes import check_quotes
-from crawler.exchanges import classify_failure, failure_detail
+from crawler.exchanges import classify_failure, count_body_bytes, cut_at_maxsize, failure_detail
 from crawler.links import html_links
 from crawler.middlewares.warc_capture import EXCHANGE_META
 from crawler.scope import url_key
@@ -48,7 +48,6 @@ STAT = "reftrail/citations/"
 KEY_META = "reftrail_citation_key"  # url_key of the URL this request fetches
 CHAIN_META = "reftrail_citation_chain"  # keys of the redirect chain so far, the cited URL first
 CITED_META = "reftrail_citation_url"  # the cited URL the chain started from
-BYTES_META = "reftrail_citation_bytes"  # body bytes received so far
 REDIRECTS = (301, 302, 303, 307, 308)
 TITLE_MATCH_AT = 90.0  # rapidfuzz token_set_ratio for a link-less reference's title
 
@@ -318,10 +317,10 @@ class CitationFetcher:
         else:
             status = store.FAILED
             error = f"{classify_failure(value)}: {failure_detail(value)}"[:1000]
-            received = request.meta.get(BYTES_META, 0)
-            if self.maxsize and received > self.maxsize:  # cut off while streaming
+            maxsize = cut_at_maxsize(request)
+            if maxsize is not None:  # cut off while streaming
                 error = (
-                    f"too-large: more than {self.maxsize} bytes "
+                    f"too-large: more than {maxsize} bytes "
                     "(REFTRAIL_CITATION_MAXSIZE); not archived"
                 )
         self.stats.inc_value(STAT + status)
@@ -331,9 +330,10 @@ class CitationFetcher:
 
     def _bytes(self, data: bytes, request: scrapy.Request, spider: Any) -> None:
         """Count a cited URL's body bytes: Scrapy cancels a chunked body past the size limit
-        with a bare CancelledError, and this count is how the failure is told apart."""
+        with a bare cancel, and this count is how the failure (here and in its capture row and
+        crawl-log line) is told apart: see ``crawler.exchanges.cut_at_maxsize``."""
         if KEY_META in request.meta:
-            request.meta[BYTES_META] = request.meta.get(BYTES_META, 0) + len(data)
+            count_body_bytes(request, data)
 
     def _outcome(self, key: str, status: str, error: str | None, final: str | None) -> None:
         self.outcomes[key] = (status, error, final)

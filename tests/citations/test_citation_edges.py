@@ -102,6 +102,28 @@ def test_a_50_mb_citation_is_a_failure_with_a_reason(crawled: Crawled) -> None:
         assert all(row.warc_file is None and row.status is None for row in rows)  # not archived
 
 
+def test_a_50_mb_citation_is_too_large_in_its_capture_row_and_the_crawl_log(
+    crawled: Crawled,
+) -> None:
+    # The chunked one is cut mid-stream, which Scrapy reports as a bare cancel: it must not
+    # read as a cancelled fetch where the citation says too-large.
+    huge = (HUGE_URL, HUGE_CHUNKED_URL)
+    with crawled.open() as archive, archive.session() as session:
+        rows = session.scalars(select(Capture).where(Capture.url.in_(huge))).all()
+        errors = {row.url: (row.error, row.error_detail) for row in rows}
+        logs = [path.read_text() for path in archive.log_dir.glob("*.crawl.log")]
+    assert {url: error for url, (error, _) in errors.items()} == dict.fromkeys(huge, "too-large")
+    assert all(detail and "bytes" in detail for _, detail in errors.values()), errors
+    notes = {
+        fields[3]: fields[-1]
+        for log in logs
+        for fields in (line.split() for line in log.splitlines())
+        if len(fields) > 3 and fields[3] in huge
+    }
+    assert set(notes) == set(huge)
+    assert all(note.startswith("reftrail-error:too-large:") for note in notes.values()), notes
+
+
 def test_a_cited_redirect_loop_is_recorded_not_followed_forever(crawled: Crawled) -> None:
     citation = crawled.citation(LOOP_URL)
     assert citation.fetch_status == "failed"
