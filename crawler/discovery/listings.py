@@ -5,7 +5,8 @@ These are the fallback when a blog answers no feed, API or sitemap. Posts are th
 listing heads each entry with (``.post-title a``, ``.entry-title a``, ``rel="bookmark"``,
 ``article h2 a``) or, on Blogger, any link shaped like a permalink; the archive widget is
 Blogger's ``BlogArchive`` or WordPress's ``widget_archive``: links (or, in the dropdown
-style, ``<option>`` values) to ``/YYYY/MM/`` pages with "(n)" beside them.
+style, ``<option>`` values) to ``/YYYY/MM/`` pages (``/?m=YYYYMM`` on WordPress's plain
+permalinks) with "(n)" beside them.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from crawler.discovery.canonical import canonical_url, is_post_candidate
+from crawler.discovery.canonical import FRONT_PATHS, canonical_url, is_post_candidate
 from crawler.discovery.dates import parse_date
 from crawler.discovery.entries import ListedPost
 from crawler.scope import host_of
 
 BLOGGER_PERMALINK = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
 DATE_ARCHIVE = re.compile(r"^/(?P<year>\d{4})/(?P<month>\d{2})/?$")
+PLAIN_MONTH = re.compile(r"m=(\d{4})(\d{2})")
 COUNT = re.compile(r"\(\s*(\d[\d,.\s]*)\s*\)")
 HEADINGS = (
     ".post-title a",
@@ -130,12 +132,27 @@ def _count(text: str) -> int | None:
     return int(digits) if digits else None
 
 
+def _month(url: str, base_url: str) -> tuple[int, int] | None:
+    """The month a date-archive URL shows: ``/2011/05/``, or ``/?m=201105`` on WordPress's
+    plain permalinks; None for any other URL."""
+    if not _same_site(url, base_url):
+        return None
+    parts = urlsplit(url)
+    match = DATE_ARCHIVE.match(parts.path)
+    if match and not parts.query:
+        return int(match["year"]), int(match["month"])
+    plain = PLAIN_MONTH.fullmatch(parts.query)
+    if plain and parts.path in FRONT_PATHS:
+        return int(plain[1]), int(plain[2])
+    return None
+
+
 def _archives(selector: Selector, base_url: str) -> list[DateArchive]:
     found: dict[str, DateArchive] = {}
     for link in selector.css("a[href]"):
         url = urljoin(base_url, link.attrib["href"].strip())
-        match = DATE_ARCHIVE.match(urlsplit(url).path)
-        if not match or urlsplit(url).query or not _same_site(url, base_url):
+        month = _month(url, base_url)
+        if month is None:
             continue
         # The count sits beside the link: Blogger's span.post-count, WordPress's "&nbsp;(n)".
         item = link.xpath("./ancestor::li[1]")
@@ -145,15 +162,14 @@ def _archives(selector: Selector, base_url: str) -> list[DateArchive]:
                 item[0].xpath("./text() | ./span[contains(@class,'post-count')]//text()").getall()
             )
             count = _count(own)
-        archive = DateArchive(url, int(match["year"]), int(match["month"]), count)
-        found.setdefault(url, archive)
+        found.setdefault(url, DateArchive(url, *month, count))
     # The widget's dropdown style: <option value="/2011/05/">May 2011 (3)</option>.
     for option in selector.css("option[value]"):
         url = urljoin(base_url, option.attrib["value"].strip())
-        match = DATE_ARCHIVE.match(urlsplit(url).path)
-        if match and not urlsplit(url).query and _same_site(url, base_url):
+        month = _month(url, base_url)
+        if month is not None:
             count = _count("".join(option.css("::text").getall()))
-            found.setdefault(url, DateArchive(url, int(match["year"]), int(match["month"]), count))
+            found.setdefault(url, DateArchive(url, *month, count))
     return list(found.values())
 
 

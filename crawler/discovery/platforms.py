@@ -4,7 +4,7 @@ feed links and markup), never from its host name."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from parsel import Selector
 
@@ -60,3 +60,25 @@ def detect(body_text: str, base_url: str, headers: dict[str, str] | None = None)
     if feeds:
         return Platform(GENERIC, feeds, None, title)
     return Platform(None, [], None, title)
+
+
+def wp_api_url(api_root: str, route: str, query: str) -> str:
+    """A WordPress REST API route under the root the blog advertises: ``/wp-json/`` on
+    pretty permalinks, ``/?rest_route=/`` on plain ones (where ``/wp-json/`` answers 404)."""
+    parts = urlsplit(api_root)
+    if any(key == "rest_route" for key, _ in parse_qsl(parts.query)):
+        return urlunsplit(
+            (parts.scheme, parts.netloc, parts.path, f"rest_route=/{route}&{query}", "")
+        )
+    base = api_root if api_root.endswith("/") else api_root + "/"
+    return urljoin(base, f"{route}?{query}")
+
+
+def wp_feed_url(platform: Platform, root: str, page: int) -> str:
+    """Page ``page`` of a WordPress blog's posts feed: ``/feed/?paged=N``, or on plain
+    permalinks the advertised ``/?feed=rss2`` with ``&paged=N``."""
+    for feed in platform.feeds:
+        query = dict(parse_qsl(urlsplit(feed).query))
+        if query.get("feed", "").startswith(("rss", "atom")) and "comments" not in feed:
+            return f"{feed}&paged={page}"
+    return urljoin(root, f"/feed/?paged={page}")

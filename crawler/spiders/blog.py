@@ -370,10 +370,7 @@ class BlogSpider(SiteSpider):
 
     def _api_request(self, blog: BlogState, page: int) -> scrapy.Request | None:
         api = blog.platform.api or urljoin(blog.root, "/wp-json/")
-        url = urljoin(
-            api if api.endswith("/") else api + "/",
-            f"wp/v2/posts?per_page=100&page={page}&_embed=author",
-        )
+        url = platforms.wp_api_url(api, "wp/v2/posts", f"per_page=100&page={page}&_embed=author")
         return self._discover(blog, url, self.parse_wp_api, "api", page=page, entry=page == 1)
 
     def parse_wp_api(self, response: Response) -> Iterator[scrapy.Request]:
@@ -401,7 +398,7 @@ class BlogSpider(SiteSpider):
                 yield request
 
     def _wp_feed_request(self, blog: BlogState, page: int) -> scrapy.Request | None:
-        url = urljoin(blog.root, f"/feed/?paged={page}")
+        url = platforms.wp_feed_url(blog.platform, blog.root, page)
         return self._discover(blog, url, self.parse_wp_feed, "feed", page=page, entry=page == 1)
 
     def parse_wp_feed(self, response: Response) -> Iterator[scrapy.Request]:

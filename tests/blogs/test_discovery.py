@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from crawler.discovery.canonical import canonical_url, is_post_candidate, post_key
 from crawler.discovery.dates import parse_date, wordpress_date
 from crawler.discovery.feeds import parse_feed, parse_wp_posts
-from crawler.discovery.platforms import detect
+from crawler.discovery.platforms import detect, wp_api_url, wp_feed_url
 from crawler.discovery.postpage import extract_post
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 
@@ -86,6 +86,54 @@ def test_duplicates_of_a_post_share_its_key() -> None:
     ):
         assert not is_post_candidate(listing), listing
     assert is_post_candidate(post)
+
+
+def test_wordpress_plain_permalinks_tell_posts_from_listings_by_query() -> None:
+    post = "https://w.example/?p=123"
+    for variant in (
+        post + "&replytocom=4#respond",
+        post + "&amp=1",
+        post + "&cpage=2",
+        "https://w.example/?utm_source=x&p=123",
+    ):
+        assert post_key(variant) == post_key(post), variant
+        assert is_post_candidate(variant), variant
+    assert is_post_candidate("https://w.example/index.php?p=123")
+    for listing in (
+        "https://w.example/?paged=2",
+        "https://w.example/?m=202105",
+        "https://w.example/?tag=maps",
+        "https://w.example/?cat=3&paged=2",
+        "https://w.example/?page_id=2",
+        "https://w.example/?p=123&feed=rss2",
+        "https://w.example/index.php",
+    ):
+        assert not is_post_candidate(listing), listing
+
+
+def test_wordpress_api_and_feed_urls_follow_the_permalink_style() -> None:
+    query = "per_page=100&page=2"
+    assert (
+        wp_api_url("https://w.example/wp-json/", "wp/v2/posts", query)
+        == "https://w.example/wp-json/wp/v2/posts?per_page=100&page=2"
+    )
+    assert (
+        wp_api_url("https://w.example/?rest_route=/", "wp/v2/posts", query)
+        == "https://w.example/?rest_route=/wp/v2/posts&per_page=100&page=2"
+    )
+    plain = detect(
+        "<meta name='generator' content='WordPress 6.6'>"
+        "<link rel='alternate' type='application/rss+xml' href='/?feed=rss2'>"
+        "<link rel='alternate' type='application/rss+xml' href='/?feed=comments-rss2'>",
+        "https://w.example/",
+    )
+    assert wp_feed_url(plain, "https://w.example/", 3) == "https://w.example/?feed=rss2&paged=3"
+    pretty = detect(
+        "<meta name='generator' content='WordPress 6.6'>"
+        "<link rel='alternate' type='application/rss+xml' href='/feed/'>",
+        "https://w.example/",
+    )
+    assert wp_feed_url(pretty, "https://w.example/", 3) == "https://w.example/feed/?paged=3"
 
 
 def test_platform_detection_by_markup() -> None:

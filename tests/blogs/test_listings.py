@@ -94,6 +94,27 @@ def test_the_archive_widget_as_a_dropdown() -> None:
     ]
 
 
+def test_a_wordpress_page_on_plain_permalinks() -> None:
+    page = parse_listing(
+        "<html><body><article class='post'><h2 class='entry-title'>"
+        "<a href='/?p=41' rel='bookmark'>Ferns</a></h2>"
+        "<time class='entry-date published' datetime='2021-05-03T10:00:00-07:00'></time>"
+        "<a href='/?p=41#respond'>Reply</a> <a href='/?tag=ferns' rel='tag'>ferns</a></article>"
+        "<div class='nav-previous'><a href='/?paged=2'>Older posts</a></div>"
+        "<section class='widget widget_archive'><ul>"
+        "<li><a href='/?m=202105'>May 2021</a>&nbsp;(4)</li>"
+        "<li><a href='/?m=202104'>April 2021</a>&nbsp;(2)</li></ul></section></body></html>",
+        "https://w.example/",
+    )
+    assert [p.url for p in page.posts] == ["https://w.example/?p=41"]
+    assert page.posts[0].published == datetime(2021, 5, 3, 10, tzinfo=TZ)
+    assert page.older == "https://w.example/?paged=2"
+    assert page.archives == [
+        DateArchive("https://w.example/?m=202105", 2021, 5, 4),
+        DateArchive("https://w.example/?m=202104", 2021, 4, 2),
+    ]
+
+
 def test_a_page_with_nothing_to_list() -> None:
     page = parse_listing("", "https://w.example/")
     assert page == ListingPage()

@@ -9,6 +9,8 @@
 - :class:`ArchiveOnlyWordPress`: a self-hosted WordPress blog with the REST API closed (401),
   feeds and sitemaps off (404): home, ``/page/N/`` ("Older posts"), monthly archives with
   counts, tag and category pages.
+- :class:`PlainPermalinkWordPress`: a WordPress blog on plain permalinks (``/?p=123``,
+  ``/?paged=N``, ``/?m=YYYYMM``) with the REST API closed and feeds and sitemap off.
 - :class:`StaticSiteBlog`: a generic blog from a static-site generator whose advertised feed
   answers 404 and which has no sitemap: ``/page/N/`` pages linked by ``rel="next"``.
 - :class:`LateFeedBlog`: a generic blog whose sitemap lists every post at once but whose paged
@@ -37,6 +39,7 @@ BLOGGER_HOST = "www.saltmarshnotes.com"
 WORDPRESS_HOST = "quarrylane.net"
 LATE_FEED_HOST = "www.tidewaterdiary.com"
 STATIC_HOST = "www.lanternpress.net"
+PLAIN_HOST = "fernhollow.net"
 PER_PAGE_BLOGGER = 7
 PER_PAGE_WORDPRESS = 10
 
@@ -501,3 +504,118 @@ class StaticSiteBlog(Site):
                 f"</time><div class='post-content'>{_paragraphs(post)}</div></article>",
             ),
         )
+
+
+class PlainPermalinkWordPress(Site):
+    """A WordPress blog left on plain permalinks: posts at ``/?p=123``, listing pages at
+    ``/?paged=N``, months at ``/?m=YYYYMM``, tags at ``/?tag=x``; the REST API is closed by a
+    plugin (``/?rest_route=`` answers 401) and the feeds and sitemap are switched off (404).
+    Without rewrite rules the server knows no other path than ``/`` (and ``index.php``)."""
+
+    hosts = (PLAIN_HOST,)
+    PER_PAGE = 10
+
+    def __init__(self, state: BlogState) -> None:
+        super().__init__()
+        self.state = state
+        h = PLAIN_HOST
+        self.route(r"/(index\.php)?", self.front, host=h)
+        self.route(
+            r"/robots\.txt",
+            lambda r: static("User-agent: *\nDisallow: /wp-admin/\n", "text/plain"),
+            host=h,
+        )
+        self.route(r"/wp-includes/css/style\.css", lambda r: static("body{}", "text/css"), host=h)
+        self.name("fernhollow-blog", f"https://{h}/")
+
+    def url(self, post: GenPost) -> str:
+        return f"https://{PLAIN_HOST}/?p={post.post_id}"
+
+    def front(self, request: Request) -> Response:
+        """``index.php`` answers everything by its query, as WordPress does."""
+        if request.arg("rest_route"):
+            return ArchiveOnlyWordPress.api_closed(request)
+        if request.arg("feed") or request.arg("sitemap") or request.arg("sitemap-stylesheet"):
+            return not_found(request)
+        page = int(request.arg("paged", "1") or 1)
+        if request.arg("p"):
+            return self.post(request, request.arg("p"))
+        posts = self.state.live()
+        base = "/?"
+        if request.arg("tag"):
+            posts = [p for p in posts if request.arg("tag") in p.labels]
+            base = f"/?tag={request.arg('tag')}&"
+        elif request.arg("m"):
+            stamp = request.arg("m")
+            posts = [p for p in posts if f"{p.published:%Y%m}" == stamp]
+            base = f"/?m={stamp}&"
+        return self._listing(posts, base, page)
+
+    def _page(self, title: str, body: str, head: str = "") -> str:
+        months = _months(self.state.live())
+        archive = "".join(
+            f"<li><a href='https://{PLAIN_HOST}/?m={y}{m:02d}'>{datetime(y, m, 1):%B %Y}</a>"
+            f"&nbsp;({n})</li>"
+            for (y, m), n in sorted(months.items(), reverse=True)
+        )
+        return (
+            "<!DOCTYPE html><html><head><meta name='generator' content='WordPress 6.6.1'/>"
+            f"<title>{esc(title)}</title>"
+            f"<link rel='https://api.w.org/' href='https://{PLAIN_HOST}/?rest_route=/'/>"
+            f"<link rel='alternate' type='application/rss+xml' title='Fern Hollow &raquo; Feed' "
+            f"href='https://{PLAIN_HOST}/?feed=rss2'/>"
+            f"<link rel='alternate' type='application/rss+xml' title='Comments Feed' "
+            f"href='https://{PLAIN_HOST}/?feed=comments-rss2'/>"
+            f"<link rel='stylesheet' href='https://{PLAIN_HOST}/wp-includes/css/style.css'/>"
+            f"{head}</head><body><main>{body}</main><aside>"
+            "<section class='widget widget_archive'>"
+            f"<h2>Archives</h2><ul>{archive}</ul></section></aside></body></html>"
+        )
+
+    def _listing(self, posts: list[GenPost], base: str, n: int) -> Response:
+        chunk = posts[(n - 1) * self.PER_PAGE : n * self.PER_PAGE]
+        if not chunk:
+            return html(self._page("Page not found", "<h1>Nothing here</h1>"), status=404)
+        articles = "".join(
+            f"<article class='post hentry'><h2 class='entry-title'><a href='{self.url(p)}' "
+            f"rel='bookmark'>{esc(p.title)}</a></h2><time class='entry-date published' "
+            f"datetime='{p.published.isoformat(timespec='seconds')}'>{p.published:%B %d, %Y}</time>"
+            f"<div class='entry-summary'><p>{esc(p.paragraphs[0][:120])}</p></div><footer>"
+            + "".join(
+                f"<a href='https://{PLAIN_HOST}/?tag={t}' rel='tag'>{t}</a>" for t in p.labels
+            )
+            + f" <a href='https://{PLAIN_HOST}/?cat=1'>notes</a> "
+            f"<a href='{self.url(p)}#respond'>Leave a comment</a></footer></article>"
+            for p in chunk
+        )
+        head = ""
+        nav = "<nav class='navigation posts-navigation'><div class='nav-links'>"
+        if n * self.PER_PAGE < len(posts):
+            older = f"https://{PLAIN_HOST}{base}paged={n + 1}"
+            head = f"<link rel='next' href='{older}'/>"
+            nav += f"<div class='nav-previous'><a href='{older}'>Older posts</a></div>"
+        if n > 1:
+            newer = f"https://{PLAIN_HOST}{base}" + (f"paged={n - 1}" if n > 2 else "")
+            nav += f"<div class='nav-next'><a href='{newer.rstrip('?&')}'>Newer posts</a></div>"
+        return html(self._page("Fern Hollow", articles + nav + "</div></nav>", head))
+
+    def post(self, request: Request, number: str) -> Response:
+        post = next((p for p in self.state.live() if str(p.post_id) == number), None)
+        if post is None or self.state.find(post.slug) is None:
+            return html(self._page("Page not found", "<h1>Nothing here</h1>"), status=404)
+        url = self.url(post)
+        tags = "".join(
+            f"<a href='https://{PLAIN_HOST}/?tag={t}' rel='tag'>{t}</a>" for t in post.labels
+        )
+        body = (
+            f"<article><h1 class='entry-title'>{esc(post.title)}</h1>"
+            "<div class='entry-meta'><span class='author vcard'>"
+            f"<a href='https://{PLAIN_HOST}/?author=1'>Tobias Reed</a></span>"
+            "<time class='entry-date published' "
+            f"datetime='{post.published.isoformat(timespec='seconds')}'></time>"
+            f"</div><div class='entry-content'>{_paragraphs(post)}</div>"
+            f"<footer>{tags} <a href='{url}&amp;amp=1'>AMP</a> "
+            f"<a href='{url}&amp;replytocom=4#respond'>Reply</a></footer></article>"
+        )
+        head = f"<link rel='canonical' href='{url}'/><link rel='shortlink' href='{url}'/>"
+        return conditional(request, post, lambda: html(self._page(post.title, body, head)))
