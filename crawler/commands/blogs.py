@@ -56,6 +56,11 @@ def blog_summary(stats: dict[str, Any]) -> str:
         line += f"; not published: {absent}"
     if stats.get("reftrail/blog/archive-walk"):
         line += f"; found by walking {n('listing-pages')} listing pages"
+    elif n("short-months"):
+        line += (
+            f"; {n('short-months')} months the listings fell short of the archive widget's"
+            f" counts, read from {n('listing-pages')} archive pages"
+        )
     if n("listing-disallowed"):
         line += f" ({n('listing-disallowed')} disallowed by robots.txt, not fetched)"
     return line

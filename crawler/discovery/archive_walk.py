@@ -5,7 +5,8 @@ Two ways through a blog's listing pages: the chain of "Older Posts" pages from t
 month pages. The walk takes the one the widget's counts say is cheaper (the chain costs one
 page per page-size of posts, the months one page per month not yet complete), follows the
 chain only while its pages bring posts not seen yet, and ends by fetching just the months whose
-count it has not reached (a broken chain, a page the chain skipped). Label, search-by-label
+count it has not reached (a broken chain, a page the chain skipped). The same count check tops
+up a feed or sitemap that lists fewer posts than the widget counts. Label, search-by-label
 and year pages are never needed, so never fetched. Pure: the spider fetches and reports back.
 """
 
@@ -101,6 +102,17 @@ class ArchiveWalk:
         if self.found[(archive.year, archive.month)] >= archive.count:
             return []
         return [(page.older, MONTH)]
+
+    def short_months(
+        self, home: ListingPage, since: tuple[int, int] | None = None
+    ) -> list[tuple[str, str]]:
+        """After feeds or sitemaps listed the posts: the month pages of the months the home
+        page's archive widget counts more posts in than they listed (none when the counts add
+        up, or when the widget shows no counts), no older than ``since`` (year, month)."""
+        for archive in home.archives:
+            if since is None or (archive.year, archive.month) >= since:
+                self.archives.setdefault((archive.year, archive.month), archive)
+        return self.top_up()
 
     def top_up(self, *, broken: bool = False) -> list[tuple[str, str]]:
         """Months the widget counts more posts in than were found; on a broken chain without

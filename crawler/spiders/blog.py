@@ -483,6 +483,27 @@ class BlogSpider(SiteSpider):
         requests, _ = self._walk_listed(blog, blog.home.posts)
         return requests + list(self._walk_requests(blog, blog.walk.start(blog.home)))
 
+    def _short_months(self, blog: BlogState) -> list[scrapy.Request]:
+        """A feed or sitemap that listed fewer posts than the home page's archive widget counts
+        (a truncated feed, a stale sitemap): the short months' pages, read as the walk reads
+        them. Costs nothing when the counts add up or the widget shows none."""
+        assert blog.home is not None and self.crawler.stats is not None
+        blog.walk = ArchiveWalk()
+        if self.max_posts and len(blog.scheduled) >= self.max_posts:
+            return []
+        blog.walk.count(list(blog.listed.values()))
+        since = (self.since.year, self.since.month) if self.since else None
+        plan = blog.walk.short_months(blog.home, since)
+        if plan:
+            logger.info(
+                "%s: the listings gave fewer posts than the archive widget counts in %d months:"
+                " reading their pages",
+                blog.root,
+                len(plan),
+            )
+            self.crawler.stats.set_value(STAT + "short-months", len(plan))
+        return list(self._walk_requests(blog, plan))
+
     def _walk_listed(
         self, blog: BlogState, posts: list[ListedPost]
     ) -> tuple[list[scrapy.Request], int]:
@@ -745,9 +766,10 @@ class BlogSpider(SiteSpider):
         if blog is None or blog.finished or blog.pending:
             return
         unlisted = not blog.listed or not any(blog.sources_ok.values())
-        if blog.walk is None and blog.home is not None and unlisted:
-            # Nothing listed the posts: the home page and the pages it leads to will.
-            requests = self._start_walk(blog)
+        if blog.walk is None and blog.home is not None:
+            # Nothing listed the posts: the home page and the pages it leads to will. Else the
+            # months the listings fell short of (by the archive widget's counts), if any.
+            requests = self._start_walk(blog) if unlisted else self._short_months(blog)
             if requests:
                 assert self.crawler.engine is not None
                 for request in requests:

@@ -155,6 +155,27 @@ def test_the_walk_takes_the_chain_when_it_costs_fewer_pages() -> None:
     assert walk.top_up() == []  # once
 
 
+def test_a_short_feed_is_topped_up_only_where_the_counts_say_so() -> None:
+    counts = {(2020, 3): 2, (2020, 2): 3, (2020, 1): 1, (2019, 12): 4}
+    home = ListingPage(_posts((2020, 3)), None, _archives(counts))
+    listed = _posts((2020, 3), (2020, 3), (2020, 2), (2020, 1), (2019, 12))
+    walk = ArchiveWalk()
+    walk.count(listed)
+    assert walk.short_months(home) == [
+        ("https://b.example/2020/02/", MONTH),
+        ("https://b.example/2019/12/", MONTH),
+    ]
+    since = ArchiveWalk()
+    since.count(listed)
+    assert since.short_months(home, since=(2020, 1)) == [("https://b.example/2020/02/", MONTH)]
+    complete = ArchiveWalk()
+    complete.count(listed + _posts((2020, 2), (2020, 2), *[(2019, 12)] * 3))
+    assert complete.short_months(home) == []
+    uncounted = ArchiveWalk()
+    uncounted.count(listed)
+    assert uncounted.short_months(ListingPage([], None, _archives(dict.fromkeys(counts)))) == []
+
+
 def test_the_walk_takes_the_months_when_they_are_fewer() -> None:
     counts = {(2020, 1): 30, (2020, 2): 25}  # 55 posts, 5 a page: 11 chain pages, 2 months
     home = ListingPage(_posts(*[(2020, 2)] * 5), "https://b.example/older1", _archives(counts))

@@ -6,6 +6,8 @@
   disallows unless ``allow_search`` is set) show its posts. Label pages,
   archive-widget toggles and ``?m=1`` links are there too, as on the real platform, and must not
   be crawled. ``fail_search_page`` makes the n-th Older Posts page answer 500.
+  ``feed_lists = n`` switches the feed on but has it list only the newest n posts (its
+  ``openSearch:totalResults`` and the widget's counts still count them all).
 - :class:`ArchiveOnlyWordPress`: a self-hosted WordPress blog with the REST API closed (401),
   feeds and sitemaps off (404): home, ``/page/N/`` ("Older posts"), monthly archives with
   counts, tag and category pages.
@@ -64,8 +66,12 @@ class ArchiveOnlyBlogger(Site):
         # Blogger's own robots.txt disallows /search (the Older Posts chain); some blogs set
         # a custom robots.txt that allows it.
         self.allow_search = False
+        # None: the posts feed is off (404); n: it works but lists only the newest n posts,
+        # while its openSearch:totalResults (and the archive widget) count them all.
+        self.feed_lists: int | None = None
         h = BLOGGER_HOST
         self.route(r"/", self.home, host=h)
+        self.route(r"/feeds/posts/default", self.feed, host=h)
         self.route(r"/feeds/.*", not_found, host=h)
         self.route(r"/sitemap\.xml", not_found, host=h)
         self.route(r"/robots\.txt", lambda r: static(self._robots(), "text/plain"), host=h)
@@ -170,6 +176,42 @@ class ArchiveOnlyBlogger(Site):
         return self._listing(
             request, "Salt Marsh Notes", posts[:PER_PAGE_BLOGGER], len(posts) > PER_PAGE_BLOGGER
         )
+
+    def feed(self, request: Request) -> Response:
+        if self.feed_lists is None:
+            return not_found(request)
+        posts = self.state.live()
+        shown = posts[: self.feed_lists]
+        start = int(request.arg("start-index", "1") or 1)
+        size = min(int(request.arg("max-results", "25") or 25), 150)
+        page = shown[start - 1 : start - 1 + size]
+        base = f"https://{BLOGGER_HOST}/feeds/posts/default"
+        more = ""
+        if start - 1 + size < len(shown):
+            nxt = f"{base}?start-index={start + size}&amp;max-results={size}"
+            more = f"<link rel='next' href='{nxt}'/>"
+        entries = "".join(
+            f"<entry><id>tag:blogger.com,1999:blog-2.post-{p.post_id}</id>"
+            f"<published>{p.published.isoformat(timespec='milliseconds')}</published>"
+            f"<updated>{p.listed_updated.isoformat(timespec='milliseconds')}</updated>"
+            + "".join(
+                f"<category scheme='http://www.blogger.com/atom/ns#' term='{lab}'/>"
+                for lab in p.labels
+            )
+            + f"<title type='text'>{esc(p.title)}</title>"
+            f"<link rel='alternate' type='text/html' href='{self.url(p)}'/>"
+            "<author><name>Iris Fenwick</name></author></entry>"
+            for p in page
+        )
+        xml = (
+            "<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+            "xmlns:openSearch='http://a9.com/-/spec/opensearchrss/1.0/'>"
+            f"<title>Salt Marsh Notes</title>{more}"
+            f"<openSearch:totalResults>{len(posts)}</openSearch:totalResults>"
+            f"<openSearch:startIndex>{start}</openSearch:startIndex>"
+            f"<openSearch:itemsPerPage>{size}</openSearch:itemsPerPage>{entries}</feed>"
+        )
+        return content(xml.encode(), "application/atom+xml; charset=UTF-8")
 
     def search(self, request: Request, label: str | None) -> Response:
         posts = self.state.live()
