@@ -37,6 +37,9 @@ VERDICTS = (
     "inconclusive",
 )
 STATES = ("alive", "redirected", "dying", "dead", "blocked", "drifted", "unknown")
+# The same states from worst to best: badges, the dashboard's order, a search hit's state.
+STATE_ORDER = ("dead", "dying", "drifted", "blocked", "redirected", "alive", "unknown")
+assert set(STATE_ORDER) == set(STATES)
 # The page is there (perhaps moved or changed): the URL still leads somewhere real.
 GOOD = frozenset({"ok", "redirected", "drifted"})
 # What a dead link looks like; confirmed only by repetition over days.
@@ -453,6 +456,7 @@ def snapshot_of(archive: Archive, url: str) -> Snapshot | None:
 __all__ = [
     "DEFAULT_REPORT_STATES",
     "STATES",
+    "STATE_ORDER",
     "VERDICTS",
     "CheckResult",
     "Snapshot",

@@ -17,9 +17,9 @@ from storage.exclusions import (
     remove_exclusion,
 )
 from storage.linkstate import STATES
+from storage.post_view import posts_of_hits
 from storage.search import SearchError, search
 from storage.timeutil import as_utc
-from webapp.reports import posts_of_hits
 from webapp.views.common import get_archive, get_session, pywb_base, require_token, urls
 from webapp.views.pages import KIND_PATTERN, MAX_STATES, capture_details, date_bound
 

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from storage.dashboard import dashboard
+from storage.post_view import post_details
+from storage.run_history import run_history
 from storage.schedules import RUN_STATES
-from webapp import reports
 from webapp.views.common import get_session, pywb_base, templates, urls
 
 pages = APIRouter(include_in_schema=False)
@@ -19,7 +21,7 @@ STATE_PATTERN = "^(" + "|".join(RUN_STATES) + ")$"
 
 
 def _post(request: Request, session: Session, post_id: int) -> dict[str, Any]:
-    found = reports.post_details(session, post_id, urls(request))
+    found = post_details(session, post_id, urls(request))
     if found is None:
         raise HTTPException(404, f"no post {post_id}")
     return found
@@ -40,7 +42,7 @@ def api_post(
 
 @pages.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, session: Session = Depends(get_session)) -> Response:
-    data = reports.dashboard(session, urls(request))
+    data = dashboard(session, urls(request))
     return templates(request).TemplateResponse(request, "dashboard.html", {"data": data})
 
 
@@ -50,7 +52,7 @@ def api_dashboard(
     newest: int = Query(20, ge=1, le=500),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    return reports.dashboard(session, urls(request), newest=newest)
+    return dashboard(session, urls(request), newest=newest)
 
 
 @pages.get("/runs", response_class=HTMLResponse)
@@ -60,7 +62,7 @@ def runs_page(
     state: str | None = Query(None, pattern=STATE_PATTERN),
     session: Session = Depends(get_session),
 ) -> Response:
-    data = reports.run_history(session, schedule=schedule or None, state=state or None)
+    data = run_history(session, schedule=schedule or None, state=state or None)
     context = {"data": data, "schedule": schedule or "", "state": state or "",
                "states": RUN_STATES}  # fmt: skip
     return templates(request).TemplateResponse(request, "runs.html", context)
@@ -73,4 +75,4 @@ def api_runs(
     limit: int = Query(100, ge=1, le=1000),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    return reports.run_history(session, schedule=schedule or None, state=state, limit=limit)
+    return run_history(session, schedule=schedule or None, state=state, limit=limit)

@@ -17,9 +17,9 @@ from storage.exclusions import visible
 from storage.linkstate import STATES
 from storage.memento import capture_by_id, read_capture_record
 from storage.models import Capture, Crawl, Document
+from storage.post_view import posts_of_hits
 from storage.search import SearchError, search
 from storage.timeutil import timestamp14
-from webapp.reports import posts_of_hits
 from webapp.views.common import get_archive, get_session, pywb_base, templates
 
 router = APIRouter(include_in_schema=False)
