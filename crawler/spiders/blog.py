@@ -80,6 +80,7 @@ class BlogState:
     walk: ArchiveWalk | None = None  # set once no feed, API or sitemap listed the posts
     saved: set[str] = field(default_factory=set)  # post keys whose row this crawl wrote
     answered: set[str] = field(default_factory=set)  # sources with a page that answered
+    feed_paged: bool = False  # a generic feed led on to a next page (RFC 5005)
     absent: list[str] = field(default_factory=list)  # sources the blog does not publish
     finished: bool = False
 
@@ -426,6 +427,7 @@ class BlogSpider(SiteSpider):
         blog = self._discovery_done(response, ok=page.ok)
         yield from self._listed(blog, page.posts)
         if page.next_url and page.posts:
+            blog.feed_paged = True
             request = self._discover(blog, page.next_url, self.parse_generic_feed, "feed")
             if request is not None:
                 yield request
@@ -503,6 +505,30 @@ class BlogSpider(SiteSpider):
             )
             self.crawler.stats.set_value(STAT + "short-months", len(plan))
         return list(self._walk_requests(blog, plan))
+
+    def _feed_alone(self, blog: BlogState) -> bool:
+        """Only one page of a generic blog's feed listed its posts (no sitemap answered): a
+        feed of the newest posts only, as static-site generators and many themes publish."""
+        return (
+            blog.platform.name not in (platforms.BLOGGER, platforms.WORDPRESS)
+            and "sitemap" not in blog.answered
+            and not blog.feed_paged
+            and blog.home is not None
+            and blog.home.older is not None
+            and not (self.max_posts and len(blog.scheduled) >= self.max_posts)
+        )
+
+    def _older_than_feed(self, blog: BlogState) -> list[scrapy.Request]:
+        """The home page's Older Posts chain after a one-page feed: it goes on only while its
+        pages show posts the feed did not list, so a complete feed costs one listing page."""
+        assert blog.home is not None and blog.walk is not None and self.crawler.stats is not None
+        logger.info("%s: its feed has one page and no sitemap: reading older pages", blog.root)
+        self.crawler.stats.set_value(STAT + "archive-walk", 1)
+        blog.walk.page_size = len(blog.home.posts)
+        blog.walk.chain_pages += 1
+        requests, _ = self._walk_listed(blog, blog.home.posts)
+        assert blog.home.older is not None
+        return requests + list(self._walk_requests(blog, [(blog.home.older, CHAIN)]))
 
     def _walk_listed(
         self, blog: BlogState, posts: list[ListedPost]
@@ -770,6 +796,8 @@ class BlogSpider(SiteSpider):
             # Nothing listed the posts: the home page and the pages it leads to will. Else the
             # months the listings fell short of (by the archive widget's counts), if any.
             requests = self._start_walk(blog) if unlisted else self._short_months(blog)
+            if not requests and not unlisted and self._feed_alone(blog):
+                requests = self._older_than_feed(blog)
             if requests:
                 assert self.crawler.engine is not None
                 for request in requests:

@@ -14,7 +14,8 @@
 - :class:`PlainPermalinkWordPress`: a WordPress blog on plain permalinks (``/?p=123``,
   ``/?paged=N``, ``/?m=YYYYMM``) with the REST API closed and feeds and sitemap off.
 - :class:`StaticSiteBlog`: a generic blog from a static-site generator whose advertised feed
-  answers 404 and which has no sitemap: ``/page/N/`` pages linked by ``rel="next"``.
+  answers 404 (or, with ``feed_items = n``, lists only the newest n posts on one page) and
+  which has no sitemap: ``/page/N/`` pages linked by ``rel="next"``.
 - :class:`LateFeedBlog`: a generic blog whose sitemap lists every post at once but whose paged
   Atom feed holds back its second page until every post page has been served, so most posts
   are fetched before the feed's metadata for them arrives (the post pages carry none).
@@ -33,7 +34,7 @@ from html import escape as esc
 from urllib.parse import quote
 
 from crawler.fakeweb.assets import static
-from crawler.fakeweb.http import Request, Response, content, html, not_found
+from crawler.fakeweb.http import Request, Response, content, html, http_date, not_found
 from crawler.fakeweb.site import Site
 from crawler.fakeweb.sites.blog_state import BlogState, GenPost, conditional
 
@@ -488,8 +489,12 @@ class StaticSiteBlog(Site):
     def __init__(self, state: BlogState) -> None:
         super().__init__()
         self.state = state
+        # None: the advertised feed answers 404; n: an RSS feed of the newest n posts, one
+        # page, no next link (Hugo's rssLimit, most themes' "show the latest n").
+        self.feed_items: int | None = None
         h = STATIC_HOST
         self.route(r"/", self.listing, host=h)
+        self.route(r"/index\.xml", self.feed, host=h)
         self.route(r"/page/(?P<n>\d+)/", self.listing, host=h)
         self.route(r"/posts/(?P<slug>[a-z0-9-]+)/", self.post, host=h)
         self.route(r"/tags/(?P<tag>[a-z]+)/", self.tag, host=h)
@@ -527,6 +532,22 @@ class StaticSiteBlog(Site):
                 "Older posts &rarr;</a></nav>"
             )
         return self._page("Lantern Press", self._entries(chunk) + nav)
+
+    def feed(self, request: Request) -> Response:
+        if self.feed_items is None:
+            return not_found(request)
+        items = "".join(
+            f"<item><title>{esc(p.title)}</title><link>{self.url(p)}</link>"
+            f"<guid>{self.url(p)}</guid><pubDate>{http_date(p.published.timestamp())}</pubDate>"
+            "</item>"
+            for p in self.state.live()[: self.feed_items]
+        )
+        xml = (
+            "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+            f"<title>Lantern Press</title><link>https://{STATIC_HOST}/</link>{items}"
+            "</channel></rss>"
+        )
+        return content(xml.encode(), "application/rss+xml")
 
     def tag(self, request: Request, tag: str) -> Response:
         return self._page(
