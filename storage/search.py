@@ -16,15 +16,16 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
 
 from storage.archive import Archive
 from storage.cdx import host_surt
 from storage.exceptions import StorageError
-from storage.linkstate import STATES
+from storage.linkstate import STATE_ORDER, STATES
 from storage.timeutil import as_utc, timestamp14
 
 START, STOP = "\ue000", "\ue001"
@@ -46,6 +47,8 @@ class SearchHit:
     timestamp: str
     snippet_html: str
     score: float
+    kind: str = "capture"  # post, article (cited by a post) or capture (anything else)
+    link_state: str | None = None  # storage.linkstate.STATES; None when never checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,11 +193,47 @@ KINDS = {
 # A document's link state is that of the URL it was captured from or, for a cited article,
 # of the URLs its citations link to (what `reftrail check` checks: redirects may have led
 # the fetch elsewhere).
-LINK_STATE = """EXISTS (SELECT 1 FROM link_state ls WHERE ls.state IN ({states}) AND (
-    ls.url = c.url
+STATE_OF = """(ls.url = c.url
     OR ls.url IN (SELECT a.url FROM article a WHERE a.capture_id = c.id)
     OR ls.url IN (SELECT coalesce(ci.normalized_url, ci.url) FROM citation ci
-                  JOIN article a ON a.id = ci.article_id WHERE a.capture_id = c.id)))"""
+                  JOIN article a ON a.id = ci.article_id WHERE a.capture_id = c.id))"""
+LINK_STATE = (
+    "EXISTS (SELECT 1 FROM link_state ls WHERE ls.state IN ({states}) AND " + STATE_OF + ")"
+)
+# What each hit of a page is and its link state, with the filters' own clauses, for the page
+# only: the state of the hit's own URL, else the worst of the URLs it was cited under.
+HIT_FACTS = (
+    "SELECT c.id AS capture_id,"
+    " CASE WHEN " + KINDS["post"] + " THEN 'post'"
+    " WHEN " + KINDS["article"] + " THEN 'article' ELSE 'capture' END AS kind,"
+    " (SELECT min(CASE WHEN ls.url = c.url THEN 0 ELSE 100 END + CASE ls.state "
+    + " ".join(f"WHEN '{state}' THEN {rank}" for rank, state in enumerate(STATE_ORDER))
+    + " END) FROM link_state ls WHERE "
+    + STATE_OF
+    + ") AS state_rank"
+    " FROM capture c WHERE c.id IN :ids"
+)
+
+
+def _with_facts(session: Session, hits: list[SearchHit]) -> list[SearchHit]:
+    """The hits with their type and link state (:data:`HIT_FACTS`)."""
+    if not hits:
+        return hits
+    statement = text(HIT_FACTS).bindparams(bindparam("ids", expanding=True))
+    facts = {
+        row.capture_id: row
+        for row in session.execute(statement, {"ids": [h.capture_id for h in hits]})
+    }
+    out = []
+    for hit in hits:
+        fact = facts.get(hit.capture_id)
+        if fact is None:
+            out.append(hit)
+            continue
+        rank = fact.state_rank
+        state = STATE_ORDER[int(rank) % 100] if rank is not None else None
+        out.append(replace(hit, kind=fact.kind, link_state=state))
+    return out
 
 
 def search(
@@ -287,6 +326,7 @@ def search(
                     score=float(row["score"]),
                 )
             )
+        hits = _with_facts(session, hits)
     next_cursor = None
     if len(rows) > limit and hits:
         next_cursor = _encode_cursor(hits[-1].score, hits[-1].document_id)

@@ -291,7 +291,8 @@ def search_command(
     if fmt is TableOrJson.json:
         rows = [
             {"capture_id": h.capture_id, "url": h.url, "title": h.title,
-             "timestamp": h.timestamp, "snippet_html": h.snippet_html, "score": h.score}
+             "timestamp": h.timestamp, "snippet_html": h.snippet_html, "score": h.score,
+             "type": h.kind, "link_state": h.link_state}
             for h in page.hits
         ]  # fmt: skip
         out.print_json(json.dumps(rows))

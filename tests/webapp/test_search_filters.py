@@ -131,6 +131,11 @@ def test_cli_search_filters(filtered: Filtered) -> None:
                     "--state", "alive", "--state", "blocked", "--format", "json")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert {r["url"] for r in json.loads(done.stdout)} == {EVIL, SECRET}
+    assert {r["url"]: r["link_state"] for r in json.loads(done.stdout)} == {
+        EVIL: "alive",
+        SECRET: "blocked",
+    }
+    assert {r["type"] for r in json.loads(done.stdout)} == {"article"}
     bad = reftrail(filtered.built, "search", "zebrafish", "--state", "gone")
     assert bad.returncode == 2 and b"unknown link state" in bad.stderr
 

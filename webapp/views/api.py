@@ -147,6 +147,8 @@ def api_search(
                 "fetched_at": h.fetched_at.isoformat(),
                 "snippet_html": h.snippet_html,
                 "score": h.score,
+                "type": h.kind,
+                "link_state": h.link_state,
                 "replay": memento.memento(h.timestamp, h.url),
                 "page": f"{memento.base}/capture/{h.capture_id}",
                 "post": f"{memento.base}/post/{posts[h.capture_id]}"

@@ -25,6 +25,8 @@ from webapp.views.common import get_archive, get_session, pywb_base, templates
 router = APIRouter(include_in_schema=False)
 KIND_PATTERN = "^(|any|post|article)$"
 MAX_STATES = len(STATES)
+# How a search hit's type (storage.search.SearchHit.kind) reads on the page.
+HIT_KINDS = {"post": "post", "article": "cited article", "capture": "capture"}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -79,7 +81,7 @@ def search_page(
         next_url = "/search?" + urlencode({**asked, "cursor": page.next_cursor}, doseq=True)
     context = {"q": q, "site": site or "", "since": since or "", "until": until or "",
                "kind": kind, "states": state, "all_states": STATES, "next_url": next_url,
-               "page": page, "error": error, "posts": posts}  # fmt: skip
+               "page": page, "error": error, "posts": posts, "kinds": HIT_KINDS}  # fmt: skip
     return templates(request).TemplateResponse(
         request, "search.html", context, status_code=400 if error else 200
     )
