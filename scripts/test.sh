@@ -21,4 +21,6 @@ if [ -z "${REFTRAIL_CORPUS_DIR:-}" ] && [ ! -d ../shared/corpus ] && [ -d /work/
     export REFTRAIL_CORPUS_DIR=/work/shared/corpus
 fi
 bash .ci/setup_pywb.sh
+# Files the tests leave for people to look at (the browser test's screenshots).
+export REFTRAIL_ARTIFACTS="${REFTRAIL_ARTIFACTS:-$PWD/artifacts}"
 exec .venv/bin/python -m pytest -n 2 --dist loadscope --db all "$@"

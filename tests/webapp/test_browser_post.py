@@ -2,8 +2,8 @@
 result belongs to, sees each citation's state and preserved copy (the external one linked to
 the other archive, never loaded), and follows a citation to its preserved copy in the archive.
 
-The screenshot of the post page is kept in ``$REFTRAIL_ARTIFACTS`` (CI uploads that folder)
-or the test's temporary folder.
+The screenshot of the post page is kept in ``$REFTRAIL_ARTIFACTS`` (``scripts/test.sh``, which
+CI runs, sets it to ``artifacts/``), else in the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def test_a_browser_searches_opens_a_post_and_follows_a_citation(
         )  # fmt: skip
     artifacts = Path(os.environ.get("REFTRAIL_ARTIFACTS") or tmp_path)
     artifacts.mkdir(parents=True, exist_ok=True)
+    screenshot = artifacts / f"post-page-{built.archive.engine.dialect.name}.png"
     with serving(built) as base, playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -60,7 +61,7 @@ def test_a_browser_searches_opens_a_post_and_follows_a_citation(
             external = gone.locator("a.external-copy")
             assert external.get_attribute("href") == MEMENTO
             assert "external: web.archive.org" in gone.inner_text()
-            page.screenshot(path=str(artifacts / "post-page.png"), full_page=True)
+            page.screenshot(path=str(screenshot), full_page=True)
             page.locator(f'table.citations a[href$="/web/20260306093000/{PAGE}"]').click()
             page.wait_for_load_state("load")
             assert "Café & crème" in page.inner_text("body")
@@ -68,4 +69,4 @@ def test_a_browser_searches_opens_a_post_and_follows_a_citation(
             assert outside == [], outside  # the external copy is linked, never loaded
         finally:
             browser.close()
-    assert (artifacts / "post-page.png").stat().st_size > 0
+    assert screenshot.stat().st_size > 0
