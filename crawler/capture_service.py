@@ -29,12 +29,14 @@ from storage.captures import CaptureRecorder
 from storage.documents import HTML_TYPES, captures_without_documents, save_documents
 from storage.exceptions import StorageError
 from storage.exchange import FailedFetch, HttpExchange
-from storage.warc.reader import read_record
 from storage.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+# Archived pages a worker reads back and extracts per task in the catch-up pass: fewer
+# hand-offs through the process pool, each still small.
+CATCH_UP_BATCH = 16
 
 SERVICE_ATTR = "_reftrail_capture_service"
 
@@ -268,38 +270,35 @@ class CaptureService:
         return done
 
     def _catch_up_extraction(self) -> int:
-        """Extract every HTML capture of this crawl still lacking text, reading the WARCs.
+        """Extract every HTML capture of this crawl still lacking text, from the WARCs.
 
         Covers pages skipped while extraction was behind and pages a killed run archived.
+        Workers read the records themselves, in batches, so this thread only hands out
+        locations and stores results.
         """
         assert self.run is not None
         count = 0
+        batch: list[tuple[int, str, str, int, int]] = []
         for pending in captures_without_documents(self.archive, crawl_id=self.run.id):
-            try:
-                record = read_record(
-                    self.archive.warc_dir,
-                    pending.warc_file,
-                    pending.offset,
-                    pending.length,
-                    verify=False,
-                )
-            except StorageError as exc:
-                logger.warning("cannot read %s for extraction: %s", pending.url, exc)
-                continue
-            headers = record.http_headers
-            self.pool.submit(
-                ExtractionJob(
-                    record.payload,
-                    url=pending.url,
-                    content_type=headers.get_header("Content-Type") if headers else None,
-                    content_encoding=headers.get_header("Content-Encoding") if headers else None,
-                    on_done=self._document_callback(pending.capture_id, pending.url),
-                )
+            batch.append(
+                (pending.capture_id, pending.url, pending.warc_file, pending.offset, pending.length)
             )
+            if len(batch) == CATCH_UP_BATCH:
+                self.pool.submit_stored(self.archive.warc_dir, batch, self._stored_documents)
+                batch = []
             count += 1
             if count % 500 == 0:
-                logger.info("text extraction: %d archived pages read back so far", count)
+                logger.info("text extraction: %d archived pages handed out so far", count)
+        if batch:
+            self.pool.submit_stored(self.archive.warc_dir, batch, self._stored_documents)
         return count
+
+    def _stored_documents(self, answers: list | None) -> None:
+        for capture_id, url, fields, error in answers or ():
+            if error is not None:
+                logger.warning("cannot read %s for extraction: %s", url, error)
+                continue
+            self._queue.put(_Document(capture_id, url, fields or {}))
 
     def _fail(self, exc: BaseException) -> None:
         self.fatal = exc

@@ -27,10 +27,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from storage.documents import EXTRACT_MODES
-from storage.extract import extract_document
+from storage.extract import extract_document, extract_stored
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +146,21 @@ class ExtractionPool:
         """Queue a page, waiting for a free slot (for the catch-up pass, off the reactor)."""
         self._slots.acquire()
         self._start(self._task(job), job.url, job.on_done, None)
+
+    def submit_stored(
+        self,
+        warc_dir: Path,
+        pages: list[tuple[int, str, str, int, int]],
+        on_done: Callable[[list | None], None],
+    ) -> None:
+        """Queue archived pages for a worker to read from the WARCs and extract (catch-up).
+
+        One slot per batch: ``on_done`` gets ``storage.extract.extract_stored``'s answers,
+        or None if the batch failed.
+        """
+        self._slots.acquire()
+        task = partial(extract_stored, warc_dir, pages, mode=self.mode)
+        self._start(task, f"{len(pages)} archived pages", on_done, None)
 
     def try_run(
         self,

@@ -11,6 +11,7 @@ import logging
 import re
 import zlib
 from copy import copy
+from pathlib import Path
 
 import brotli
 import lxml.html
@@ -22,6 +23,9 @@ from trafilatura.metadata import examine_meta, extract_meta_json
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
+
+from storage.exceptions import StorageError
+from storage.warc.reader import read_record
 
 logger = logging.getLogger(__name__)
 
@@ -181,3 +185,32 @@ def _tree_language(tree: HtmlElement) -> str | None:
 def _declared_language(html: str) -> str | None:
     match = HTML_LANG.search(html[:5000])
     return match.group(1).lower() if match else None
+
+
+def extract_stored(
+    warc_dir: Path, pages: list[tuple[int, str, str, int, int]], *, mode: str = "precise"
+) -> list[tuple[int, str, dict[str, str | None] | None, str | None]]:
+    """Read pages back from the WARCs and extract them, in a worker process.
+
+    ``pages`` are ``(capture_id, url, warc file, offset, length)``; each answer is
+    ``(capture_id, url, fields, error)``, with ``error`` set when the record could not be
+    read. Reading here rather than in the crawl process keeps the catch-up pass from
+    loading the crawl's single interpreter with record parsing and pickled payloads.
+    """
+    answers: list[tuple[int, str, dict[str, str | None] | None, str | None]] = []
+    for capture_id, url, warc_file, offset, length in pages:
+        try:
+            record = read_record(warc_dir, warc_file, offset, length, verify=False)
+        except StorageError as exc:
+            answers.append((capture_id, url, None, str(exc)))
+            continue
+        headers = record.http_headers
+        fields = extract_document(
+            record.payload,
+            url=url,
+            content_type=headers.get_header("Content-Type") if headers else None,
+            content_encoding=headers.get_header("Content-Encoding") if headers else None,
+            mode=mode,
+        )
+        answers.append((capture_id, url, fields, None))
+    return answers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from storage.documents import captures_without_documents, save_documents
+from storage.extract import extract_stored
 from storage.models import Capture, Document
 from tests.storage.builders import build_archive
 
@@ -37,3 +38,21 @@ def test_a_batch_mixing_blank_and_full_documents_is_saved_whole(archive):
     }
     left = {p.capture_id for p in captures_without_documents(archive)}
     assert not left & {blank.capture_id, full.capture_id, partial.capture_id}
+
+
+def test_pages_are_read_back_from_the_warcs_and_extracted_in_one_call(archive):
+    build_archive(archive)
+    with archive.session() as session, session.begin():
+        session.execute(delete(Document))
+    pending = list(captures_without_documents(archive))
+    good = pending[0]
+    pages = [
+        (good.capture_id, good.url, good.warc_file, good.offset, good.length),
+        (999_999, "http://example.com/lost", good.warc_file, 10**9, 100),  # beyond the file
+    ]
+    answers = extract_stored(archive.warc_dir, pages, mode="fast")
+    assert [a[0] for a in answers] == [good.capture_id, 999_999]
+    _, url, fields, error = answers[0]
+    assert (url, error) == (good.url, None)
+    assert fields is not None and fields["text"]
+    assert answers[1][2] is None and answers[1][3]
