@@ -52,8 +52,8 @@ def resolve_warc_path(directory: Path, name: str) -> Path:
     raise RecordNotFoundError(f"WARC file {name} is not in {directory}")
 
 
-def _load(raw: bytes, offset: int) -> StoredRecord:
-    iterator = ArchiveIterator(io.BytesIO(raw), check_digests=True)
+def _load(raw: bytes, offset: int, *, check_digests: bool = True) -> StoredRecord:
+    iterator = ArchiveIterator(io.BytesIO(raw), check_digests=check_digests)
     try:
         record = next(iterator)
     except (StopIteration, ArchiveLoadFailed) as exc:
@@ -76,14 +76,18 @@ def _load(raw: bytes, offset: int) -> StoredRecord:
 def read_record(
     directory: Path, name: str, offset: int, length: int, *, verify: bool = True
 ) -> StoredRecord:
-    """Read the record at ``offset``; with ``verify`` raise if its digests do not match."""
+    """Read the record at ``offset``; with ``verify`` raise if its digests do not match.
+
+    Without ``verify`` the digests are not computed at all (``digest_problems`` stays empty):
+    for readers that only want the payload, such as text extraction.
+    """
     path = resolve_warc_path(directory, name)
     with open(path, "rb") as handle:
         handle.seek(offset)
         raw = handle.read(length)
     if len(raw) != length:
         raise RecordNotFoundError(f"{name} ends before offset {offset} + {length}")
-    record = _load(raw, offset)
+    record = _load(raw, offset, check_digests=verify)
     if verify and record.digest_problems:
         raise DigestMismatchError(
             f"record {record.record_id} in {name} at {offset} is damaged: "
