@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import zlib
 from copy import copy
 from pathlib import Path
@@ -38,16 +39,28 @@ HTML_LANG = re.compile(
 
 # trafilatura's parser options, but every element is a plain HtmlElement chosen in C: lxml.html's
 # default lookup calls back into Python for each element trafilatura touches (~7% of the work
-# on news pages). trafilatura needs no form or label element classes.
-FAST_PARSER = lxml.html.HTMLParser(
-    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
-    remove_pis=True,
-)  # fmt: skip
-FAST_PARSER.set_element_class_lookup(
-    etree.ElementDefaultClassLookup(
-        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
-    )
-)
+# on news pages). trafilatura needs no form or label element classes. One parser per thread:
+# lxml parsers must not be used by two threads at once.
+_PARSERS = threading.local()
+
+
+def _fast_parser() -> lxml.html.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser(
+            collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+            remove_pis=True,
+        )  # fmt: skip
+        parser.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(
+                element=HtmlElement,
+                comment=HtmlComment,
+                pi=HtmlProcessingInstruction,
+                entity=HtmlEntity,
+            )
+        )
+        _PARSERS.parser = parser
+    return parser
 
 
 # The fast pipeline's options, built once and copied per page (see ``_fast_extraction``).
@@ -133,13 +146,13 @@ def extract_document(
 
 
 def _parse(html: str) -> HtmlElement | None:
-    """The page as an lxml tree, built by ``FAST_PARSER`` when it can be.
+    """The page as an lxml tree, built by ``_fast_parser()`` when it can be.
 
     Falls back to trafilatura's own loader (which repairs some broken markup and retries
     as bytes) when the quick parse fails or finds nothing.
     """
     try:
-        tree = lxml.html.fromstring(html, parser=FAST_PARSER)
+        tree = lxml.html.fromstring(html, parser=_fast_parser())
     except (ValueError, etree.ParserError):  # e.g. an XML encoding declaration in a str
         tree = None
     if tree is None or len(tree) < 1:
