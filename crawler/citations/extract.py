@@ -293,7 +293,10 @@ def extract_citations(
             continue
         target = normalise(href, base=post_url)
         if target.url is None:
-            if target.reason in ("mailto", "javascript", "tel", "sms", "about", "empty"):
+            # javascript:, mailto:, data: and other links that no crawler can fetch are kept
+            # as citations that failed, with the scheme as the reason (issue 4: malformed
+            # links are recorded with a reason); only an empty href is no link at all.
+            if target.reason == "empty":
                 continue
             internal = False
         else:

@@ -202,7 +202,13 @@ def test_malformed_links_and_broken_html_are_recorded_with_a_reason(crawled: Cra
     assert data["fetch_status"] == "failed" and data["fetch_error"] == "unfetchable link: data"
     assert len(data["url"]) <= 2000  # the 1 MB URI is not stored whole
     assert by_anchor["my February notes"]["internal"]
-    assert "a script" not in by_anchor and "the editor" not in by_anchor  # not citations
+    for anchor, scheme in (("a script", "javascript"), ("the editor", "mailto")):
+        row = by_anchor[anchor]
+        assert (row["fetch_status"], row["fetch_error"]) == (
+            "failed",
+            f"unfetchable link: {scheme}",
+        )
+        assert row["article"] is None
     plain = [row for row in rows if row["url"] is None]
     assert [(r["title"], r["outlet"], r["cited_date"]) for r in plain] == [
         ("Mill Fire Contained", "Riverton Gazette", "2026-03-02"),

@@ -95,8 +95,11 @@ def test_a_wordpress_body_with_widgets_share_buttons_and_plain_references() -> N
         "https://archive.example.org/report.pdf",
         None,  # the Webb list item
         "http://broken.example.com/x.html",
+        None,  # javascript:, recorded with its reason
+        None,  # mailto:, recorded with its reason
         None,  # the data: URI, recorded with its reason
     ]
+    assert [c.target.reason for c in found[-3:]] == ["javascript", "mailto", "data"]
     first = found[0]
     assert first.href.startswith("https://www.google.com/url?")
     assert first.anchor_text == "the Example News" and first.context == "paragraph"
@@ -121,7 +124,7 @@ def test_a_wordpress_body_with_widgets_share_buttons_and_plain_references() -> N
     )
     webb = found[6]
     assert webb.reference.outlet == "Hill Country Times" and webb.href is None
-    assert found[8].href.startswith("data:") and found[8].target.reason == "data"
+    assert found[10].href.startswith("data:") and found[10].target.reason == "data"
 
 
 def test_the_blog_language_decides_the_date_order() -> None:
