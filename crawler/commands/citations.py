@@ -52,10 +52,6 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return csv_text(map(_flat, rows), CSV_COLUMNS)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    return fail(message, code)
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def citations(
@@ -84,12 +80,12 @@ def register(app: typer.Typer) -> None:
         from storage.exceptions import StorageError
 
         if output not in FORMATS:
-            raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}", 2)
+            raise fail(f"--format must be one of {', '.join(FORMATS)}, not {output!r}", 2)
         try:
             with Archive.open(archive, create=False) as opened:
                 rows = list_citations(opened, post_url=post, internal=internal, history=history)
         except StorageError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
         if output == "json":
             typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         elif output == "csv":

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,27 +17,10 @@ from crawler.fakeweb.sites.news_content import GONE_MARINA, LAKESHORE_TRIBUNE
 from crawler.scope import url_key
 from storage.archive import Archive
 from storage.models import Article, Capture, Citation
+from tests.citations.crawled import Crawled
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
 
 GONE = LAKESHORE_TRIBUNE.url(GONE_MARINA.path)  # answers 404
-
-
-@dataclass
-class Crawled:
-    root: Path
-    database_url: str | None
-    web: FakeWeb
-    log: str
-
-    def open(self) -> Archive:
-        return Archive.open(self.root, database_url=self.database_url, create=False)
-
-    def cli(self, *args: str) -> str:
-        result = run_cli(
-            list(args), web=self.web, archive=self.root, database_url=self.database_url
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -35,6 +33,7 @@ from crawler.fakeweb.sites.testbed import TestbedSite
 from storage.archive import Archive
 from storage.exclusions import add_exclusion, remove_exclusion
 from storage.models import Capture, Citation
+from tests.citations.crawled import Crawled
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
 
 
@@ -45,23 +44,7 @@ def edge_web() -> FakeWeb:
     )
 
 
-@dataclass
-class Crawled:
-    root: Path
-    database_url: str | None
-    web: FakeWeb
-    stderr: str
-
-    def open(self) -> Archive:
-        return Archive.open(self.root, database_url=self.database_url, create=False)
-
-    def cli(self, *args: str) -> str:
-        result = run_cli(
-            list(args), web=self.web, archive=self.root, database_url=self.database_url
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
-
+class EdgeCrawl(Crawled):
     def requests_for(self, url: str) -> int:
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -75,7 +58,7 @@ class Crawled:
 
 
 @pytest.fixture(scope="module")
-def crawled(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
+def crawled(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeCrawl]:
     root = tmp_path_factory.mktemp(f"edges-{module_db}") / "archive"
     with edge_web() as web, database_for(module_db) as url:
         with Archive.open(root, database_url=url) as archive:
@@ -83,10 +66,10 @@ def crawled(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         args = ["crawl", web.url("loose-ends"), *crawl_settings(web)]
         result = run_cli(args, web=web, archive=root, database_url=url)
         assert result.returncode == 0, result.stderr[-4000:]
-        yield Crawled(root, url, web, result.stderr)
+        yield EdgeCrawl(root, url, web, result.stderr)
 
 
-def test_a_50_mb_citation_is_a_failure_with_a_reason(crawled: Crawled) -> None:
+def test_a_50_mb_citation_is_a_failure_with_a_reason(crawled: EdgeCrawl) -> None:
     for url in (HUGE_URL, HUGE_CHUNKED_URL):
         citation = crawled.citation(url)
         assert citation.fetch_status == "failed", url
@@ -103,7 +86,7 @@ def test_a_50_mb_citation_is_a_failure_with_a_reason(crawled: Crawled) -> None:
 
 
 def test_a_50_mb_citation_is_too_large_in_its_capture_row_and_the_crawl_log(
-    crawled: Crawled,
+    crawled: EdgeCrawl,
 ) -> None:
     # The chunked one is cut mid-stream, which Scrapy reports as a bare cancel: it must not
     # read as a cancelled fetch where the citation says too-large.
@@ -124,7 +107,7 @@ def test_a_50_mb_citation_is_too_large_in_its_capture_row_and_the_crawl_log(
     assert all(note.startswith("reftrail-error:too-large:") for note in notes.values()), notes
 
 
-def test_a_cited_redirect_loop_is_recorded_not_followed_forever(crawled: Crawled) -> None:
+def test_a_cited_redirect_loop_is_recorded_not_followed_forever(crawled: EdgeCrawl) -> None:
     citation = crawled.citation(LOOP_URL)
     assert citation.fetch_status == "failed"
     assert citation.fetch_error and citation.fetch_error.startswith("redirect-loop"), (
@@ -137,7 +120,7 @@ def test_a_cited_redirect_loop_is_recorded_not_followed_forever(crawled: Crawled
         assert list(hops) == [302, 302]  # both hops archived, once each
 
 
-def test_a_citation_robots_txt_disallows_is_not_fetched(crawled: Crawled) -> None:
+def test_a_citation_robots_txt_disallows_is_not_fetched(crawled: EdgeCrawl) -> None:
     citation = crawled.citation(ROBOTS_URL)
     assert citation.fetch_status == "robots-blocked"
     assert citation.fetch_error == "robots.txt"
@@ -145,14 +128,14 @@ def test_a_citation_robots_txt_disallows_is_not_fetched(crawled: Crawled) -> Non
     assert crawled.requests_for(RIVERTON_GAZETTE.url("/robots.txt")) >= 1
 
 
-def test_an_excluded_citation_is_recorded_and_not_fetched(crawled: Crawled) -> None:
+def test_an_excluded_citation_is_recorded_and_not_fetched(crawled: EdgeCrawl) -> None:
     citation = crawled.citation(EXCLUDABLE_URL)
     assert citation.fetch_status == "excluded"
     assert citation.fetch_error and "exclusion list" in citation.fetch_error
     assert crawled.requests_for(EXCLUDABLE_URL) == 0
 
 
-def test_the_crawl_goes_on_and_lists_every_outcome(crawled: Crawled) -> None:
+def test_the_crawl_goes_on_and_lists_every_outcome(crawled: EdgeCrawl) -> None:
     assert crawled.citation(PLAIN_URL).fetch_status == "fetched"
     post = f"https://loose-ends-notes.blogspot.com{EDGE_PATH}"
     rows = json.loads(crawled.cli("citations", "--post", post, "--format", "json"))
@@ -169,7 +152,7 @@ def test_the_crawl_goes_on_and_lists_every_outcome(crawled: Crawled) -> None:
     assert "excluded" in table and "robots-blocked" in table
 
 
-def test_an_exclusion_added_after_the_fetch_hides_the_article(crawled: Crawled) -> None:
+def test_an_exclusion_added_after_the_fetch_hides_the_article(crawled: EdgeCrawl) -> None:
     post = f"https://loose-ends-notes.blogspot.com{EDGE_PATH}"
 
     def plain() -> dict:
@@ -189,7 +172,7 @@ def test_an_exclusion_added_after_the_fetch_hides_the_article(crawled: Crawled) 
     assert plain() == before
 
 
-def test_malformed_links_and_broken_html_are_recorded_with_a_reason(crawled: Crawled) -> None:
+def test_malformed_links_and_broken_html_are_recorded_with_a_reason(crawled: EdgeCrawl) -> None:
     post = f"https://loose-ends-notes.blogspot.com{ODD_PATH}"
     rows = json.loads(crawled.cli("citations", "--post", post, "--internal", "--format", "json"))
     by_anchor = {row["anchor_text"]: row for row in rows if row["anchor_text"]}
