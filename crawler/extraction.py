@@ -142,11 +142,6 @@ class ExtractionPool:
         self._start(self._task(job), job.url, job.on_done, None)
         return True
 
-    def submit(self, job: ExtractionJob) -> None:
-        """Queue a page, waiting for a free slot (for the catch-up pass, off the reactor)."""
-        self._slots.acquire()
-        self._start(self._task(job), job.url, job.on_done, None)
-
     def submit_stored(
         self,
         warc_dir: Path,
@@ -154,6 +149,8 @@ class ExtractionPool:
         on_done: Callable[[list | None], None],
     ) -> None:
         """Queue archived pages for a worker to read from the WARCs and extract (catch-up).
+
+        Waits for a free slot, so call it off the reactor thread.
 
         One slot per batch: ``on_done`` gets ``storage.extract.extract_stored``'s answers,
         or None if the batch failed.
