@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from storage.documents import EXTRACT_MODES
-from storage.extract import extract_document, extract_stored
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +78,20 @@ def _exit_with(pid: int) -> None:
             os._exit(0)
         except PermissionError:
             continue
+
+
+# The tasks workers run. They import storage.extract when called: in a worker it is already
+# loaded (the forkserver preloads it), and the crawl process itself never needs trafilatura.
+def _extract_page(body: bytes, **options: Any) -> dict | None:
+    from storage.extract import extract_document
+
+    return extract_document(body, **options)
+
+
+def _extract_archived(warc_dir: Path, pages: list, **options: Any) -> list:
+    from storage.extract import extract_stored
+
+    return extract_stored(warc_dir, pages, **options)
 
 
 def default_workers() -> int:
@@ -156,7 +169,7 @@ class ExtractionPool:
         or None if the batch failed.
         """
         self._slots.acquire()
-        task = partial(extract_stored, warc_dir, pages, mode=self.mode)
+        task = partial(_extract_archived, warc_dir, pages, mode=self.mode)
         self._start(task, f"{len(pages)} archived pages", on_done, None)
 
     def try_run(
@@ -180,7 +193,7 @@ class ExtractionPool:
 
     def _task(self, job: ExtractionJob) -> Callable[[], dict | None]:
         return partial(
-            extract_document,
+            _extract_page,
             job.body,
             url=job.url,
             content_type=job.content_type,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 import zlib
 from copy import copy
@@ -23,19 +22,12 @@ from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstru
 from trafilatura.metadata import examine_meta, extract_meta_json
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
-from w3lib.encoding import html_to_unicode
 
 from storage.exceptions import StorageError
+from storage.html import HTML_LANG, declared_language, decode_content, html_text
 from storage.warc.reader import read_record
 
 logger = logging.getLogger(__name__)
-
-# trafilatura detects language only with an optional model; the page's own declaration is
-# the next best thing (and what a researcher filtering by language expects).
-HTML_LANG = re.compile(
-    r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""", re.I
-)
-
 
 # trafilatura's parser options, but every element is a plain HtmlElement chosen in C: lxml.html's
 # default lookup calls back into Python for each element trafilatura touches (~7% of the work
@@ -65,42 +57,6 @@ def _fast_parser() -> lxml.html.HTMLParser:
 
 # The fast pipeline's options, built once and copied per page (see ``_fast_extraction``).
 FAST_OPTIONS = Extractor(output_format="python", fast=True, comments=False, with_metadata=False)
-
-
-def decode_content(body: bytes, content_encoding: str | None) -> bytes:
-    """Undo gzip/deflate/br content coding (in the order the server applied them)."""
-    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
-    for coding in reversed(codings):
-        if coding in ("gzip", "x-gzip"):
-            body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        elif coding == "deflate":
-            try:
-                body = zlib.decompress(body)
-            except zlib.error:
-                body = zlib.decompress(body, -zlib.MAX_WBITS)
-        elif coding == "br":
-            body = brotli.decompress(body)
-        elif coding != "identity":
-            raise ValueError(f"unknown content coding {coding!r}")
-    return body
-
-
-def html_text(body: bytes, content_type: str | None) -> str:
-    """Decode HTML bytes by the header charset, the meta charset, else UTF-8.
-
-    A header charset the bytes are not valid in (a server saying UTF-8 about a windows-1252
-    page) is wrong, and decoding by it would leave U+FFFD where every accented letter was:
-    then the page's own ``<meta>`` charset decides, else windows-1252, the web's usual legacy
-    encoding (what browsers fall back to for Western pages).
-    """
-    encoding, text = html_to_unicode(content_type or "", body)
-    if "\ufffd" not in text:
-        return text
-    try:
-        body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        _, text = html_to_unicode("", body, default_encoding="cp1252")
-    return text
 
 
 def extract_document(
@@ -139,7 +95,7 @@ def extract_document(
         "author": result.get("author"),
         "published": result.get("date"),
         "sitename": result.get("sitename"),
-        "language": result.get("language") or _declared_language(html),
+        "language": result.get("language") or declared_language(html),
         "text": text,
         "fingerprint": hashlib.sha1(text.encode("utf-8")).hexdigest() if text else None,
     }
@@ -192,11 +148,6 @@ def _tree_language(tree: HtmlElement) -> str | None:
     """``<html lang>``, as ``_declared_language`` reads it from the text, from the tree."""
     root = tree.getroottree().getroot()
     match = HTML_LANG.match(f'<html lang="{(root.get("lang") or "").strip()}"')
-    return match.group(1).lower() if match else None
-
-
-def _declared_language(html: str) -> str | None:
-    match = HTML_LANG.search(html[:5000])
     return match.group(1).lower() if match else None
 
 

@@ -30,7 +30,7 @@ from storage.archive import Archive
 from storage.citations import list_citations
 from storage.exceptions import StorageError
 from storage.exclusions import visible
-from storage.extract import decode_content
+from storage.html import decode_content
 from storage.memento import read_capture_record
 from storage.models import Article, Capture, Citation, Post, PostCapture
 from storage.timeutil import as_utc, timestamp14, utcnow

@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from storage.extract import HTML_LANG, html_text
+from storage.html import HTML_LANG, html_text
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from storage.captures import surt_key
 from storage.crawls import PendingURL
 from storage.exchange import HttpExchange
 from storage.exclusions import list_exclusions
-from storage.extract import HTML_LANG
+from storage.html import HTML_LANG
 from storage.timeutil import utcnow
 
 logger = logging.getLogger(__name__)

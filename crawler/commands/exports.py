@@ -161,7 +161,7 @@ def page_requisites(url: str, content_type: str, body: bytes) -> list[str]:
     from parsel import Selector
 
     from crawler.links import html_links, stylesheet_links
-    from storage.extract import html_text
+    from storage.html import html_text
 
     if "css" in content_type:
         return stylesheet_links(body.decode("utf-8", "replace"), url)

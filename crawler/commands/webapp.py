@@ -204,7 +204,7 @@ def get(
     from sqlalchemy import select
 
     from storage.cdx import closest_capture, parse_timestamp
-    from storage.extract import decode_content, html_text
+    from storage.html import decode_content, html_text
     from storage.memento import load_response
     from storage.models import Document
     from storage.timeutil import utcnow

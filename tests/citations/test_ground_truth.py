@@ -27,7 +27,7 @@ from crawler.fakeweb.sites.citation_blog import (
     Expected,
 )
 from crawler.scope import url_key
-from storage.extract import HTML_LANG
+from storage.html import HTML_LANG
 
 URL_FLOOR = 0.97
 FIELDS_FLOOR = 0.90

@@ -22,7 +22,7 @@ from storage.archive import Archive
 from storage.cdx import CdxEntry, capture_at, closest_capture, parse_timestamp
 from storage.exceptions import StorageError
 from storage.exclusions import is_excluded
-from storage.extract import decode_content, html_text
+from storage.html import decode_content, html_text
 from storage.memento import (
     ArchivedResponse,
     http_date,
