@@ -233,18 +233,22 @@ class CaptureService:
         new_urls = [entry for item in items if isinstance(item, list) for entry in item]
         done = [item for item in items if isinstance(item, str)]
         calls = [item for item in items if isinstance(item, _Call)]
-        if exchanges:
-            self.recorder.record_exchanges([e.exchange for e in exchanges])
-            for item in exchanges:
-                # A revisit's payload is one already archived, and already extracted.
-                if item.extract and item.exchange.record_type == "response":
-                    self._extract(item.exchange)
-        self.recorder.record_failures(failures)
+        # Two commits per batch: capture rows before the calls (which look them up, in
+        # sessions of their own), then documents, new URLs and done marks together.
+        with self.archive.batch():
+            if exchanges:
+                self.recorder.record_exchanges([e.exchange for e in exchanges])
+            self.recorder.record_failures(failures)
+        for item in exchanges:
+            # A revisit's payload is one already archived, and already extracted.
+            if item.extract and item.exchange.record_type == "response":
+                self._extract(item.exchange)
         for call in calls:
             call.fn(self.archive)
-        save_documents(self.archive, [(d.capture_id, d.url, d.fields) for d in documents])
-        crawls.add_frontier(self.archive, self.run.id, new_urls)
-        crawls.mark_done(self.archive, self.run.id, done)
+        with self.archive.batch():
+            save_documents(self.archive, [(d.capture_id, d.url, d.fields) for d in documents])
+            crawls.add_frontier(self.archive, self.run.id, new_urls)
+            crawls.mark_done(self.archive, self.run.id, done)
 
     def _extract(self, exchange: HttpExchange) -> None:
         capture_id = exchange.capture_id

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import db
@@ -38,6 +41,7 @@ class Archive:
         self.root = root
         self.engine = engine
         self.sessions: sessionmaker[Session] = db.session_factory(engine)
+        self._batches = threading.local()
 
     @property
     def warc_dir(self) -> Path:
@@ -86,6 +90,35 @@ class Archive:
 
     def session(self) -> Session:
         return self.sessions()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection in a transaction: this thread's open ``batch()``, else a new one."""
+        outer = getattr(self._batches, "connection", None)
+        if outer is not None:
+            yield outer
+            return
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every ``begin()`` of this thread share one transaction, committed at the end.
+
+        The crawl's writer thread stores each batch of pages (capture rows, documents, new
+        URLs, done marks) in one commit instead of one per kind: each SQLite commit writes
+        its changed pages to the WAL again. ORM sessions do not join it: with SQLite, a
+        session writing inside a batch would wait on the batch's own lock.
+        """
+        if getattr(self._batches, "connection", None) is not None:
+            yield  # already inside one
+            return
+        with self.engine.begin() as connection:
+            self._batches.connection = connection
+            try:
+                yield
+            finally:
+                self._batches.connection = None
 
     def close(self) -> None:
         self.engine.dispose()

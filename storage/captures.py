@@ -251,7 +251,7 @@ class CaptureRecorder:
 
     def _insert(self, rows: list[dict]) -> list[int]:
         # Core on a connection: the ORM's bulk insert costs ten times the CPU, per batch.
-        with self.archive.engine.begin() as connection:
+        with self.archive.begin() as connection:
             result = connection.execute(
                 insert(CAPTURES).returning(CAPTURES.c.id, sort_by_parameter_order=True), rows
             )

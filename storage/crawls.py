@@ -152,7 +152,7 @@ def add_frontier(archive: Archive, crawl_id: int, entries: list[PendingURL]) -> 
         }
         for e in entries
     ]
-    with archive.engine.begin() as connection:
+    with archive.begin() as connection:
         connection.execute(insert(FRONTIER), rows)
 
 
@@ -160,7 +160,7 @@ def mark_done(archive: Archive, crawl_id: int, urls: list[str]) -> None:
     if not urls:
         return
     # One prepared UPDATE run per URL (executemany): an IN list is compiled afresh each time.
-    with archive.engine.begin() as connection:
+    with archive.begin() as connection:
         connection.execute(MARK_DONE, [{"crawl": crawl_id, "done_url": url} for url in urls])
 
 

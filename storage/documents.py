@@ -32,7 +32,7 @@ def save_documents(archive: Archive, documents: list[tuple[int, str, dict]]) -> 
         for capture_id, url, fields in documents
     ]
     # Core, not the ORM session: this runs for every batch of a crawl's pages.
-    with archive.engine.begin() as connection:
+    with archive.begin() as connection:
         connection.execute(insert(cast(Table, Document.__table__)), rows)
 
 

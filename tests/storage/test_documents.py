@@ -56,3 +56,29 @@ def test_pages_are_read_back_from_the_warcs_and_extracted_in_one_call(archive):
     assert (url, error) == (good.url, None)
     assert fields is not None and fields["text"]
     assert answers[1][2] is None and answers[1][3]
+
+
+def test_writes_inside_a_batch_commit_together_or_not_at_all(archive):
+    """The writer thread's batch: one commit for documents and frontier rows alike."""
+    build_archive(archive)
+    with archive.session() as session, session.begin():
+        session.execute(delete(Document))
+    first, second = list(captures_without_documents(archive))[:2]
+
+    def stored() -> set[int]:
+        with archive.session() as session:
+            return set(session.scalars(select(Document.capture_id)))
+
+    try:
+        with archive.batch():
+            save_documents(archive, [(first.capture_id, first.url, {"text": "one"})])
+            assert stored() == set()  # not committed yet: other connections do not see it
+            raise RuntimeError("the writer failed mid-batch")
+    except RuntimeError:
+        pass
+    assert stored() == set()  # rolled back with the batch
+
+    with archive.batch():
+        save_documents(archive, [(first.capture_id, first.url, {"text": "one"})])
+        save_documents(archive, [(second.capture_id, second.url, {"text": "two"})])
+    assert stored() == {first.capture_id, second.capture_id}
