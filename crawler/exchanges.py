@@ -150,23 +150,27 @@ def count_body_bytes(request: Request, data: bytes) -> None:
     request.meta[BODY_BYTES] = request.meta.get(BODY_BYTES, 0) + len(data)
 
 
-def cut_at_maxsize(request: Request) -> int | None:
-    """The ``download_maxsize`` a streamed body went past, or None.
+def cut_at_maxsize(request: Request, default_maxsize: int = 0) -> int | None:
+    """The size limit a streamed body went past, or None.
 
     Scrapy cancels a chunked body (no Content-Length to refuse it by) once it passes the
     limit, with the same bare cancel as any other; the count of body bytes received, kept by
-    :func:`count_body_bytes` for the requests that need it, tells the two apart.
+    :func:`count_body_bytes` (the capture middleware counts every request), tells the two
+    apart. The limit is the request's ``download_maxsize``, else ``default_maxsize`` (the
+    crawl's ``DOWNLOAD_MAXSIZE``).
     """
-    maxsize = request.meta.get("download_maxsize") or 0
+    maxsize = request.meta.get("download_maxsize", default_maxsize) or 0
     if maxsize and request.meta.get(BODY_BYTES, 0) > maxsize:
         return int(maxsize)
     return None
 
 
-def to_failure(request: Request, exception: BaseException) -> FailedFetch:
+def to_failure(
+    request: Request, exception: BaseException, *, default_maxsize: int = 0
+) -> FailedFetch:
     started, duration = _timing(request)
     error, detail = classify_failure(exception), failure_detail(exception)
-    maxsize = cut_at_maxsize(request)
+    maxsize = cut_at_maxsize(request, default_maxsize)
     if maxsize is not None:
         error, detail = "too-large", f"body cut off after more than {maxsize} bytes ({detail})"
     return FailedFetch(

@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 from crawler.citations.article_queue import ArticleQueue
 from crawler.citations.extract import FoundCitation, extract_citations
 from crawler.citations.quotes import check_quotes
-from crawler.exchanges import classify_failure, count_body_bytes, cut_at_maxsize, failure_detail
+from crawler.exchanges import classify_failure, cut_at_maxsize, failure_detail
 from crawler.links import html_links
 from crawler.middlewares.warc_capture import EXCHANGE_META
 from crawler.scope import url_key
@@ -77,7 +77,6 @@ class CitationFetcher:
         self.finished = False
         self.articles = ArticleQueue(self.service.pool, self.service.call)
         self.crawler.signals.connect(self._idle, signal=signals.spider_idle)
-        self.crawler.signals.connect(self._bytes, signal=signals.bytes_received)
 
     @classmethod
     def for_spider(cls, spider: Any) -> CitationFetcher | None:
@@ -327,13 +326,6 @@ class CitationFetcher:
         waiters = self.fetching.pop(key, None) or [request.meta.get(CHAIN_META, [key])[0]]
         self._settle(key, waiters, (status, error, None))
         self.service.mark_done(request.meta.get("reftrail_url", request.url))
-
-    def _bytes(self, data: bytes, request: scrapy.Request, spider: Any) -> None:
-        """Count a cited URL's body bytes: Scrapy cancels a chunked body past the size limit
-        with a bare cancel, and this count is how the failure (here and in its capture row and
-        crawl-log line) is told apart: see ``crawler.exchanges.cut_at_maxsize``."""
-        if KEY_META in request.meta:
-            count_body_bytes(request, data)
 
     def _outcome(self, key: str, status: str, error: str | None, final: str | None) -> None:
         self.outcomes[key] = (status, error, final)

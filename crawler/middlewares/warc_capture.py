@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.capture_service import CaptureService
-from crawler.exchanges import mark_started, to_exchange, to_failure
+from crawler.exchanges import count_body_bytes, mark_started, to_exchange, to_failure
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,19 @@ class WarcCaptureMiddleware:
         self.service = service
         self.stats = crawler.stats
         self.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT") or 0
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        return cls(crawler, CaptureService.for_crawler(crawler))
+        middleware = cls(crawler, CaptureService.for_crawler(crawler))
+        # Scrapy cancels a body without Content-Length once it grows past the size limit,
+        # exactly as any other cancel: counting the bytes is how its failure reads
+        # ``too-large`` (~4 us a chunk: Scrapy sends this signal for every chunk anyway).
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
+        return middleware
+
+    def bytes_received(self, data: bytes, request: Request) -> None:
+        count_body_bytes(request, data)
 
     def process_request(self, request: Request) -> None:
         if self.max_url_length and len(request.url) > self.max_url_length:
@@ -65,7 +74,7 @@ class WarcCaptureMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         if not self.service.recording or isinstance(exception, IgnoreRequest):
             return None
-        failure = to_failure(request, exception)
+        failure = to_failure(request, exception, default_maxsize=self.maxsize)
         self.service.add_failure(failure)
         assert self.stats is not None
         self.stats.inc_value("reftrail/failed")
