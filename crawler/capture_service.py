@@ -109,6 +109,8 @@ class CaptureService:
         """Keep exchanges and failures seen before :meth:`begin`; begin() archives them."""
         if self.run is None and self._early is None:
             self._early = []
+        if self.extract_text:
+            self.pool.warm_up()
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> CaptureService:
@@ -126,6 +128,8 @@ class CaptureService:
     # --- starting -------------------------------------------------------------------------
     def begin(self, seeds: list[str], *, kind: str, options: dict, fresh: bool) -> crawls.CrawlRun:
         """Start or resume the crawl row, open the WARC writer, start the writer thread."""
+        if self.extract_text:
+            self.pool.warm_up()
         self.run = crawls.begin_crawl(self.archive, seeds, kind=kind, options=options, fresh=fresh)
         writer = WarcFileWriter(
             self.archive.warc_dir,

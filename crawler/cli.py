@@ -6,7 +6,9 @@ Exit codes, for every command: 0 done (404s and unreachable hosts are outcomes, 
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import gc
 import json
 import logging
 import sys
@@ -110,7 +112,6 @@ def crawl(
     posts`; a later crawl fetches only new and changed posts.
     """
     from crawler.config import build_settings
-    from crawler.crawl_runner import run_crawl
 
     seeds = [check_url(u) for u in urls]
     overrides: dict[str, object] = {}
@@ -120,6 +121,12 @@ def crawl(
         raise fail(str(exc), 2) from exc
     for pattern in [*(include or []), *(exclude or [])]:
         _check_regex(pattern)
+    if built.getbool("REFTRAIL_EXTRACT_TEXT"):
+        from crawler.extraction import start_forkserver
+
+        start_forkserver()  # before the crawl's own imports, which it overlaps
+    from crawler.crawl_runner import run_crawl
+
     if archive is not None:
         overrides["REFTRAIL_ARCHIVE"] = str(archive)
     if depth is not None:
@@ -345,6 +352,10 @@ if __name__ == "crawler.cli":
 
 
 def main() -> None:
+    # Interpreter shutdown ends with a garbage collection over every object still alive: ~0.3 s
+    # after a 2,000-page crawl, with nothing left to free that matters (archives, WARC files
+    # and logs are closed explicitly before). Frozen objects are skipped by it.
+    atexit.register(gc.freeze)
     logging.captureWarnings(True)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

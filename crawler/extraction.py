@@ -27,14 +27,15 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
-
-from storage.documents import EXTRACT_MODES
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 256
+# What the workers' forkserver imports once, so every worker forks with it loaded.
+WORKER_PRELOAD = ["storage.extract", "crawler.citations.articles"]
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -94,6 +95,13 @@ def _extract_archived(warc_dir: Path, pages: list, **options: Any) -> list:
     return extract_stored(warc_dir, pages, **options)
 
 
+def start_forkserver() -> None:
+    """Start the workers' forkserver now: it imports trafilatura on another core while the
+    crawl process is still importing Scrapy (~0.4 s the first worker would otherwise wait)."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+    forkserver.ensure_running()
+
+
 def default_workers() -> int:
     """One per core: niced, they take only what the crawl leaves, and all cores after it."""
     return max(1, os.cpu_count() or 1)
@@ -116,6 +124,8 @@ class ExtractionPool:
     def __init__(
         self, workers: int = 0, *, limit: int = DEFAULT_LIMIT, mode: str = "precise"
     ) -> None:
+        from storage.documents import EXTRACT_MODES  # here: it loads the database layer
+
         if mode not in EXTRACT_MODES:
             raise ValueError(
                 f"REFTRAIL_EXTRACT_MODE is {mode!r}; use one of {', '.join(EXTRACT_MODES)}"
@@ -127,13 +137,41 @@ class ExtractionPool:
         self._executor: ProcessPoolExecutor | None = None
         self._in_flight = 0
         self._lock = threading.Condition()
+        self._creating = threading.Lock()
+        self._warming: threading.Thread | None = None
+
+    def warm_up(self) -> None:
+        """Start the forkserver and every worker now, in the background.
+
+        Otherwise the first page submitted waits while the forkserver imports trafilatura
+        (~0.4 s, in the writer thread), and the second core idles through the crawl's own
+        start-up instead of doing that import.
+        """
+        if self._warming is None:
+            self._warming = threading.Thread(
+                target=self._spawn_workers, name="reftrail-extraction-warm-up", daemon=True
+            )
+            self._warming.start()
+
+    def _spawn_workers(self) -> None:
+        try:
+            pool = self._pool()
+            # The executor starts a worker for each task that finds none idle.
+            for ready in [pool.submit(os.getpid) for _ in range(self.workers)]:
+                ready.result()
+        except Exception:  # e.g. shut down meanwhile: the first real task starts them
+            logger.debug("extraction workers not started ahead", exc_info=True)
 
     def _pool(self) -> ProcessPoolExecutor:
+        with self._creating:
+            return self._executor or self._create_pool()
+
+    def _create_pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has trafilatura imported already, instead of
             # each importing it again (and again for every replacement worker).
-            context.set_forkserver_preload(["storage.extract", "crawler.citations.articles"])
+            context.set_forkserver_preload(WORKER_PRELOAD)
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,
@@ -144,7 +182,8 @@ class ExtractionPool:
 
     def _replace_broken_pool(self) -> None:
         """A worker was killed (a signal to the process group): start afresh."""
-        broken, self._executor = self._executor, None
+        with self._creating:
+            broken, self._executor = self._executor, None
         if broken is not None:
             broken.shutdown(wait=False, cancel_futures=True)
 
@@ -261,6 +300,8 @@ class ExtractionPool:
 
     def close(self) -> None:
         """Wait for every submitted page, then stop the workers."""
+        if self._warming is not None:
+            self._warming.join()  # else it could start a pool after this one is gone
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
