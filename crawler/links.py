@@ -17,6 +17,10 @@ from parsel import Selector
 
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""", re.IGNORECASE)
 CSS_IMPORT = re.compile(r"""@import\s+(['"])([^'"]+)\1""", re.IGNORECASE)
+# content="0; url='/next.html'", "5;URL=/x", "3, /x": a delay, then the URL (quotes optional).
+META_REFRESH = re.compile(
+    r"""\s*+[\d.]*+\s*+[;,]?+\s*+(?:url\s*=\s*)?+(['"]?)(.+?)\1\s*$""", re.IGNORECASE | re.DOTALL
+)
 SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "tel:", "about:", "#", "blob:")
 
 # rel values are case-insensitive in HTML; XPath 1.0 lower-cases only by translate().
@@ -38,6 +42,9 @@ _PAGES = etree.XPath("//a/@href | //area/@href", smart_strings=False)
 _REQUISITES = etree.XPath(REQUISITE_XPATH, smart_strings=False)
 _SRCSETS = etree.XPath(SRCSET_XPATH, smart_strings=False)
 _STYLES = etree.XPath("//style/text() | //@style", smart_strings=False)
+_REFRESH = etree.XPath(
+    "//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content", smart_strings=False
+)
 
 
 @dataclass(slots=True)
@@ -69,18 +76,57 @@ def _absolute(base: str, value: str, origin: str) -> str | None:
         return origin + value.partition("#")[0]
     if not value or value[:11].lower().startswith(SKIP_SCHEMES):
         return None
-    url = urljoin(base, value).partition("#")[0]
+    try:
+        url = urljoin(base, value).partition("#")[0]
+    except ValueError:  # "//[oops": one broken link must not cost the page's others
+        return None
     return url if url.startswith(("http://", "https://")) else None
 
 
 def srcset_urls(value: str) -> list[str]:
-    """The URLs of a ``srcset`` (comma-separated "url descriptor" candidates)."""
-    urls = []
-    for candidate in value.split(","):
-        parts = candidate.strip().split()
-        if parts:
-            urls.append(parts[0])
+    """The URLs of a ``srcset``, parsed as browsers do (HTML's "parse a srcset attribute").
+
+    A candidate's URL runs to the next whitespace, so it may hold commas (image CDNs write
+    ``/w_300,h_200/a.jpg``, lazy loaders put ``data:image/gif;base64,...`` there); a comma
+    ends a candidate only after its URL, outside parentheses in its descriptors.
+    """
+    urls: list[str] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        while pos < end and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        start = pos
+        while pos < end and not value[pos].isspace():
+            pos += 1
+        url = value[start:pos]
+        if url.endswith(","):
+            url = url.rstrip(",")  # a candidate without descriptors
+        else:
+            pos = _end_of_descriptors(value, pos)
+        if url:
+            urls.append(url)
     return urls
+
+
+def _end_of_descriptors(value: str, pos: int) -> int:
+    """The position after the comma that ends a candidate's descriptors (or the end)."""
+    depth = 0
+    while pos < len(value):
+        char = value[pos]
+        pos += 1
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0:
+            break
+    return pos
+
+
+def meta_refresh_url(content: str) -> str | None:
+    """The URL of a ``<meta http-equiv="refresh" content="5; url=...">``, if it names one."""
+    match = META_REFRESH.match(content)
+    return match.group(2).strip().strip("'\"") or None if match else None
 
 
 def css_urls(text: str) -> list[str]:
@@ -105,6 +151,10 @@ def html_links(selector: Selector, base_url: str) -> PageLinks:
     base = urljoin(base_url, base_href) if base_href else base_url
     origin = _origin(base)
     pages = [_absolute(base, href, origin) for href in _PAGES(root)]
+    # A meta refresh is a link the browser follows by itself (Scrapy's MetaRefreshMiddleware
+    # is off in site crawls: it would hide the page's own links and loop on self-refreshes).
+    refresh = [meta_refresh_url(content) for content in _REFRESH(root)]
+    pages += [_absolute(base, url, origin) for url in refresh if url]
     requisites = [_absolute(base, src, origin) for src in _REQUISITES(root)]
     for srcset in _SRCSETS(root):
         requisites += [_absolute(base, u, origin) for u in srcset_urls(srcset)]

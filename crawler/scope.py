@@ -14,6 +14,13 @@ from w3lib.url import canonicalize_url
 MAX_PATH_SEGMENTS = 20
 MAX_SEGMENT_REPEATS = 3
 MAX_URL_LENGTH = 2000
+# Session IDs in URLs (Heritrix's StripSessionIDs rules): ";jsessionid=" path parameters and
+# query parameters, PHPSESSID, ASPSESSIONIDxxxxxxxx, and "sid" when it is 32 hex digits. A site
+# that puts a fresh one in every link would otherwise offer every page under endless URLs.
+SESSION_PATH_PARAM = re.compile(r";jsessionid=[^?#/]*", re.IGNORECASE)
+SESSION_QUERY_PARAM = re.compile(
+    r"(?i)(?:jsessionid|phpsessid|aspsessionid[a-z]{8})=[^&#]*|sid=[0-9a-f]{32}(?=&|#|$)"
+)
 
 
 def host_of(url: str) -> str:
@@ -42,7 +49,7 @@ def url_key(url: str) -> str:
     differ between links to the same resource; the URL fetched stays the one linked.
     """
     try:
-        key = canonicalize_url(url)
+        key = canonicalize_url(without_session_ids(url))
     except ValueError:
         return url
     scheme, sep, rest = key.partition("://")
@@ -51,6 +58,19 @@ def url_key(url: str) -> str:
     if default and host.endswith(default):
         host = host.removesuffix(default)
     return f"{scheme}{sep}{host}{slash}{path}"
+
+
+def without_session_ids(url: str) -> str:
+    """The URL without session-ID parameters (the duplicate check's view of it)."""
+    lowered = url.lower()
+    if "sessionid" not in lowered and "sid=" not in lowered:  # most URLs stop here
+        return url
+    base, sep, query = SESSION_PATH_PARAM.sub("", url).partition("?")
+    if not sep:
+        return base
+    query, hash_, fragment = query.partition("#")
+    kept = [p for p in query.split("&") if p and not SESSION_QUERY_PARAM.fullmatch(p)]
+    return base + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
 
 
 def looks_like_trap(url: str) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from crawler.links import css_urls, html_links, srcset_urls, stylesheet_links
-from crawler.scope import MAX_URL_LENGTH, Scope, host_of, looks_like_trap
+from crawler.links import css_urls, html_links, meta_refresh_url, srcset_urls, stylesheet_links
+from crawler.scope import MAX_URL_LENGTH, Scope, host_of, looks_like_trap, url_key
 
 BASE = "https://news.example.com/2026/03/story.html"
 
@@ -168,3 +168,64 @@ def test_crawler_traps(url: str, trap: bool) -> None:
     assert looks_like_trap(url) is trap
     scope = Scope.for_seeds(["https://example.com/"])
     assert scope.follows_page(url, 1) is not trap
+
+
+def test_srcset_urls_may_hold_commas_as_browsers_parse_them() -> None:
+    gif = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
+    value = f"{gif} 1w, /img/w_300,h_200/a.jpg 300w,/img/c_fill,w_600/a.jpg 600w, /b.jpg (x, y) 2x"
+    assert srcset_urls(value) == [
+        gif,
+        "/img/w_300,h_200/a.jpg",
+        "/img/c_fill,w_600/a.jpg",
+        "/b.jpg",
+    ]
+    assert srcset_urls("/a.jpg 1x,/b.jpg 2x") == ["/a.jpg", "/b.jpg"]
+    assert srcset_urls("/a.jpg,/b.jpg 2x") == ["/a.jpg,/b.jpg"]  # one URL, as browsers read it
+    found = links(f'<img src="{gif}" srcset="{gif} 1w" data-srcset="/img/w_1,h_2/c.png 1x">')
+    assert found.requisites == ["https://news.example.com/img/w_1,h_2/c.png"]
+
+
+def test_a_broken_href_does_not_cost_the_others() -> None:
+    found = links(
+        '<a href="//[oops/">x</a><a href="/next.html">y</a><img src="//[bad"><img src="/i.png">'
+    )
+    assert found.pages == ["https://news.example.com/next.html"]
+    assert found.requisites == ["https://news.example.com/i.png"]
+
+
+@pytest.mark.parametrize(
+    ("content", "url"),
+    [
+        ("0; url=/moved.html", "/moved.html"),
+        ("5;URL='https://other.example/x'", "https://other.example/x"),
+        ('  3 , url = "/q r" ', "/q r"),
+        ("1.5; next.html", "next.html"),
+        ("30", None),
+        ("0; url=", None),
+    ],
+)
+def test_meta_refresh_urls(content: str, url: str | None) -> None:
+    assert meta_refresh_url(content) == url
+
+
+def test_a_meta_refresh_is_a_page_link() -> None:
+    html = '<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; URL=../moved.html"></head>'
+    html += '<body><a href="/a">a</a></body></html>'
+    assert html_links(Selector(text=html), BASE).pages == [
+        "https://news.example.com/a",
+        "https://news.example.com/2026/moved.html",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://ex.com/a.html;jsessionid=0A1B2C", "https://ex.com/a.html"),
+        ("https://ex.com/b?PHPSESSID=3e9f&page=2", "https://ex.com/b?page=2"),
+        ("https://ex.com/c?sid=" + "0f" * 16, "https://ex.com/c"),
+        ("https://ex.com/d?ASPSESSIONIDQQGGQGPG=ABCDEF&x=1", "https://ex.com/d?x=1"),
+        ("https://ex.com/e?sid=12&id=4", "https://ex.com/e?id=4&sid=12"),  # not a session ID
+    ],
+)
+def test_session_ids_do_not_make_urls_different(url: str, key: str) -> None:
+    assert url_key(url) == key
