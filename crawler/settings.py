@@ -135,6 +135,9 @@ DNS_TIMEOUT = 20
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.SharedRobotsTxtMiddleware": 100,
+    # Scrapy's own, except that the site spider may decline a redirect (scope, once per URL).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.redirects.ScopedRedirectMiddleware": 600,
     "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }

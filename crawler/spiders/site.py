@@ -13,20 +13,22 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from crawler.capture_service import CaptureService
 from crawler.config import apply_contact_url
 from crawler.links import html_links, stylesheet_links
-from crawler.scope import Scope, url_key
+from crawler.middlewares.redirects import SCOPED
+from crawler.scope import Scope, host_of, url_key
 from storage.crawls import PendingURL
 
 logger = logging.getLogger(__name__)
 
 PAGE, REQUISITE = "page", "requisite"
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+RETRY_AFTER = "crawler.linkcheck.retry_after.RetryAfterMiddleware"
 
 
 def _as_list(value: Any) -> list[str]:
@@ -35,6 +37,15 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [v for v in value.replace(",", " ").split() if v]
     return [str(v) for v in value]
+
+
+def _is_html(response: Response, content_type: bytes) -> bool:
+    """Declared HTML, or undeclared and taken for HTML by Scrapy (URL, then body sniffing)."""
+    if not isinstance(response, TextResponse):
+        return False
+    if content_type.strip():
+        return content_type.startswith(HTML_TYPES)
+    return isinstance(response, HtmlResponse)
 
 
 class SiteSpider(scrapy.Spider):
@@ -61,6 +72,13 @@ class SiteSpider(scrapy.Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         apply_contact_url(settings)
+        # A meta refresh is followed as a link of the page (crawler.links), within scope;
+        # Scrapy's middleware would swallow the page's own links and loop on self-refreshes.
+        settings.set("METAREFRESH_ENABLED", False, priority="spider")
+        # A 429/503 with Retry-After holds the host that long, then asks once more.
+        middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        middlewares.setdefault(RETRY_AFTER, 560)
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
     def _scope(self) -> Scope:
         settings = self.crawler.settings
@@ -126,8 +144,29 @@ class SiteSpider(scrapy.Spider):
                 "reftrail_kind": entry.kind,
                 "reftrail_hops": hops,
                 "reftrail_via": entry.referrer,
+                SCOPED: True,
             },
         )
+
+    def redirect_allowed(self, request: scrapy.Request, url: str) -> bool:
+        """Follow a redirect only within scope, and only to a URL not taken yet.
+
+        A page's redirect obeys the page rules (a seed's may lead to another host, which then
+        joins the crawl, as Heritrix treats seed redirects); a requisite's the requisite rules.
+        """
+        if url in self.seen or self._seen_as_other_spelling(url):
+            return False
+        depth = request.meta.get("reftrail_depth", 0)
+        if request.meta.get("reftrail_kind") == REQUISITE:
+            allowed = self.scope.fetches_requisite(url)
+        elif depth == 0:
+            self.scope.hosts.add(host_of(url))
+            allowed = True
+        else:
+            allowed = self.scope.follows_page(url, depth)
+        if allowed:
+            self._take(url)
+        return allowed
 
     def parse(self, response: Response) -> Iterator[scrapy.Request]:
         meta = response.meta
@@ -135,7 +174,7 @@ class SiteSpider(scrapy.Spider):
         hops = meta.get("reftrail_hops", "")
         content_type = (response.headers.get("Content-Type") or b"").lower()
         new: list[tuple[PendingURL, str]] = []
-        if isinstance(response, TextResponse) and content_type.startswith(HTML_TYPES):
+        if _is_html(response, content_type):
             links = html_links(response.selector, response.url)
             if self.want_requisites:
                 new += self._requisites(links.requisites, response.url, depth, hops)

@@ -1,0 +1,253 @@
+"""The Marsh End Post: a small news site with the habits of the wild web, for the site crawl.
+
+Each page is one habit a crawler meets on sites it has never seen: ``<base href>`` elsewhere,
+dot-segment links, ``srcset`` candidates whose URLs hold commas (image CDNs) or are data URIs,
+a broken ``href`` beside good ones, meta refresh (to itself, to a page, off the site), a
+redirect to a URL also linked directly, a redirect off the site, 303/307/308, a ``Location``
+with a space, session IDs in every link (a trap), HTML sent without Content-Type, UTF-16, an
+empty page, a PNG labelled text/html, non-ASCII paths, a 429 with Retry-After, and a
+robots.txt whose ``*`` group forbids everything while reftrail's own group allows most.
+``WildSite.served`` counts what each host served, so tests read what a crawl asked for.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections import Counter
+
+from crawler.fakeweb.assets import font, png, static
+from crawler.fakeweb.http import Request, Response, content, html, redirect
+from crawler.fakeweb.site import Site
+
+HOST = "www.marsh-end-post.com"
+OTHER_HOST = "archive.marsh-end-post.net"  # another site: pages there are out of scope
+CDN_HOST = "cdn.marsh-end-post.net"  # images; its robots.txt redirects
+ORIGIN = f"https://{HOST}"
+CDN = f"https://{CDN_HOST}"
+GIF_DATA_URI = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
+
+ROBOTS = """User-agent: *
+Disallow: /
+
+User-agent: reftrail
+Disallow: /members/
+Allow: /members/public/
+Disallow: /*?print=
+"""
+CDN_ROBOTS = "User-agent: *\nDisallow: /private/\n"
+
+# Pages linked from the home page, and what each one is about.
+HOME_LINKS = [
+    "/base/",
+    "dots/a/b/index.html",
+    "/srcset.html",
+    "/broken-href.html",
+    "/refresh/self.html",
+    "/refresh/moved.html",
+    "/refresh/away.html",
+    "/moved/trailing",
+    "/moved/trailing/",
+    "/old-home",
+    "/go/elsewhere",
+    "/form/see-other",
+    "/temp",
+    "/perm",
+    "/spaced",
+    "/sess/start.html",
+    "/no-type.html",
+    "/utf16.html",
+    "/empty.html",
+    "/binary.html",
+    "/caf%C3%A9/menu.html",
+    "/caf\u00e9/menu.html",
+    "HTTPS://WWW.MARSH-END-POST.COM/Mixed.html",
+    "https://www.marsh-end-post.com/Mixed.html",
+    "/members/secret.html",
+    "/members/public/notice.html",
+    "/story.html?print=1",
+    "/story.html?b=2&a=1",
+    "/story.html?a=1&b=2#comments",
+    "/ratelimited.html",
+    "/requisites.html",
+]
+
+MAIN_CSS = """@import url("/css/base.css");
+@font-face { font-family: Body; src: url('/fonts/body.woff2') format('woff2'),
+  url(data:font/woff2;base64,AAAA) format('woff2'); }
+body { font-family: Body, serif; background: url(../img/paper.png) repeat; }
+"""
+# base.css imports main.css back: a cycle that must not be fetched round and round.
+BASE_CSS = '@import "main.css";\nh1 { background-image: url("/img/rule.png"); }\n'
+
+
+class WildSite(Site):
+    """www.marsh-end-post.com and its CDN; ``archive.marsh-end-post.net`` is another site."""
+
+    hosts = (HOST, OTHER_HOST, CDN_HOST)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.served: Counter[str] = Counter()  # "host/target" -> times served
+        self._lock = threading.Lock()
+        self._session = itertools.count(1000)
+        self._limited: dict[str, float] = {}  # target -> first request (monotonic)
+        self.name("wild-home", f"{ORIGIN}/")
+        pages = {
+            "/": self.home,
+            "/base/": self.base_elsewhere,
+            "/dots/a/b/index.html": self.dots,
+            "/srcset.html": self.srcset,
+            "/broken-href.html": self.broken_href,
+            "/refresh/self.html": self.refresh_self,
+            "/refresh/moved.html": self.refresh_moved,
+            "/refresh/away.html": self.refresh_away,
+            "/moved/trailing": lambda r: redirect(f"{ORIGIN}/moved/trailing/", status=301),
+            "/old-home": lambda r: redirect("/", status=301),
+            "/go/elsewhere": lambda r: redirect(f"https://{OTHER_HOST}/landing.html", status=301),
+            "/form/see-other": lambda r: redirect("/thanks.html", status=303),
+            "/temp": lambda r: redirect("/temp-target.html", status=307),
+            "/perm": lambda r: redirect("/perm-target.html", status=308),
+            "/spaced": lambda r: redirect("/new page.html", status=302),
+            "/no-type.html": self.no_type,
+            "/utf16.html": self.utf16,
+            "/empty.html": lambda r: content(b"", "text/html; charset=utf-8"),
+            "/binary.html": lambda r: content(png(4, 4, (9, 9, 9)), "text/html"),
+            "/ratelimited.html": self.ratelimited,
+            "/requisites.html": self.requisites,
+            "/css/main.css": lambda r: static(MAIN_CSS, "text/css"),
+            "/css/base.css": lambda r: static(BASE_CSS, "text/css"),
+            "/fonts/body.woff2": lambda r: static(font("body"), "font/woff2"),
+            "/img/moved.png": lambda r: redirect(f"{CDN}/img/moved.png", status=301),
+            "/robots.txt": lambda r: static(ROBOTS, "text/plain"),
+        }
+        for path, handler in pages.items():
+            self.route(re.escape(path), handler, host=HOST)
+        self.route(r"/img/.+\.png", self.image)
+        self.route(r"/sess/(?P<page>[a-z]+)\.html(?:;jsessionid=\w+)?", self.session, host=HOST)
+        self.route("/robots.txt", lambda r: redirect("/robots-real.txt"), host=CDN_HOST)
+        self.route("/robots-real.txt", lambda r: static(CDN_ROBOTS, "text/plain"), host=CDN_HOST)
+        self.route(r"/[^/]*\.html", self.plain_page, host=OTHER_HOST)
+        self.route(r"/.*", self.plain_page, host=HOST)
+
+    def handle(self, request: Request) -> Response:
+        with self._lock:
+            self.served[f"{request.host}{request.target}"] += 1
+        return super().handle(request)
+
+    def count(self, target: str, host: str = HOST) -> int:
+        """How often ``host`` served ``target`` (path and query, as sent)."""
+        return self.served[f"{host}{target}"]
+
+    # --- pages ----------------------------------------------------------------------------
+
+    @staticmethod
+    def page(title: str, body: str, *, head: str = "") -> Response:
+        return html(
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+            f"{head}</head><body><h1>{title}</h1>{body}"
+            "<p>The Marsh End Post has covered the estuary villages since 1911.</p>"
+            "</body></html>"
+        )
+
+    def home(self, request: Request) -> Response:
+        links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in HOME_LINKS)
+        return self.page("The Marsh End Post", f"<ul>{links}</ul>")
+
+    def plain_page(self, request: Request) -> Response:
+        if request.path.startswith("/members/") and "public" not in request.path:
+            return self.page("Members only", "<p>Subscribers' notices.</p>")
+        title = request.path.strip("/").replace("/", " / ") or "page"
+        return self.page(f"Marsh End Post: {title}", '<p><a href="/">Home</a></p>')
+
+    def base_elsewhere(self, request: Request) -> Response:
+        head = f'<base href="{ORIGIN}/static/b/">'
+        body = '<a href="page.html">relative to base</a><img src="pic.png" alt="">'
+        return self.page("Base href elsewhere", body, head=head)
+
+    def dots(self, request: Request) -> Response:
+        body = '<a href="../sibling.html">up</a> <a href="./child.html">here</a>'
+        body += ' <a href="../../../top.html">top</a>'
+        return self.page("Dot segments", body)
+
+    def srcset(self, request: Request) -> Response:
+        body = (
+            f'<img src="{GIF_DATA_URI}" data-src="/img/w_300,h_200/heron.png" '
+            f'srcset="{GIF_DATA_URI} 1w" data-srcset="/img/w_300,h_200/heron.png 300w, '
+            '/img/w_600,h_400/heron.png 600w" alt="Heron">'
+            '<picture><source srcset="/img/c_fill,w_800/marsh.png 800w,'
+            '/img/c_fill,w_1600/marsh.png 1600w"><img src="/img/marsh.png" alt=""></picture>'
+        )
+        return self.page("Images through a CDN", body)
+
+    def broken_href(self, request: Request) -> Response:
+        body = (
+            '<a href="//[oops/">broken</a> <a href="http://[::1">broken</a> '
+            '<a href="/after-broken.html">still followed</a>'
+            '<img src="//[bad">'
+            '<img src="/img/after-broken.png">'
+        )
+        return self.page("A broken link among good ones", body)
+
+    def refresh_self(self, request: Request) -> Response:
+        head = f'<meta http-equiv="refresh" content="30; url={ORIGIN}/refresh/self.html">'
+        body = '<a href="/refresh/linked.html">more news</a><img src="/img/refresh.png">'
+        return self.page("Live blog, reloads itself", body, head=head)
+
+    def refresh_moved(self, request: Request) -> Response:
+        head = '<meta http-equiv="refresh" content="0; url=/refresh/target.html">'
+        return self.page("This page has moved", "<p>Taking you there.</p>", head=head)
+
+    def refresh_away(self, request: Request) -> Response:
+        head = f'<meta http-equiv="refresh" content="0;URL=\'https://{OTHER_HOST}/moved.html\'">'
+        return self.page("Our archive moved", "<p>To another site.</p>", head=head)
+
+    def session(self, request: Request, page: str) -> Response:
+        """Every link carries a fresh session ID, as on sites that put them in URLs."""
+        ids = [next(self._session) for _ in range(3)]
+        body = (
+            f'<a href="/sess/a.html;jsessionid=A{ids[0]}">a</a> '
+            f'<a href="/sess/b.html?PHPSESSID={ids[1]:x}">b</a> '
+            f'<a href="/sess/c.html?page=2&amp;sid={ids[2]:032x}">c</a>'
+        )
+        return self.page(f"Session page {page}", body)
+
+    def no_type(self, request: Request) -> Response:
+        body = self.page("No Content-Type", '<a href="/from-no-type.html">next</a>').body
+        return Response(200, [], body)
+
+    def utf16(self, request: Request) -> Response:
+        text = self.page("UTF-16 page", '<a href="/from-utf16.html">next</a>').body.decode()
+        text = text.replace('charset="utf-8"', 'charset="utf-16"')
+        return content(b"\xff\xfe" + text.encode("utf-16-le"), "text/html")
+
+    def ratelimited(self, request: Request) -> Response:
+        """429 with Retry-After: 1 until a second after the first request, then the page."""
+        with self._lock:
+            first = self._limited.setdefault(request.target, time.monotonic())
+        if time.monotonic() - first < 1.0:
+            response = html("<h1>Too Many Requests</h1>", status=429)
+            response.headers.append(("Retry-After", "1"))
+            return response
+        return self.page("Worth the wait", "<p>Tide tables for the week.</p>")
+
+    def requisites(self, request: Request) -> Response:
+        head = (
+            '<link rel="stylesheet" href="/css/main.css">'
+            '<link rel="stylesheet" href="/css/main.css" media="print">'
+            '<link rel="preload" as="font" href="/fonts/body.woff2" crossorigin>'
+            '<link rel="preload" as="style" href="/css/main.css">'
+        )
+        body = (
+            '<img src="/img/logo.png"><img data-src="/img/logo.png" src="/img/logo.png">'
+            '<img srcset="/img/logo.png 1x, /img/logo.png 2x">'
+            '<img src="/img/moved.png">'
+            f'<img src="{CDN}/img/ok.png"><img src="{CDN}/private/pixel.png">'
+            '<div style="background:url(/img/logo.png)"></div>'
+        )
+        return self.page("Many references to a few files", body, head=head)
+
+    def image(self, request: Request) -> Response:
+        return static(png(2, 2, (40, 90, 60)), "image/png")

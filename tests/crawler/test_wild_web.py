@@ -1,0 +1,184 @@
+"""A site crawl of the Marsh End Post (``sites/wild.py``): habits of sites reftrail never saw.
+
+One crawl per database feeds every assertion; the site counts what it served, so each test
+reads how often the crawler asked for a URL.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from crawler.fakeweb import FakeWeb
+from crawler.fakeweb.sites.wild import CDN_HOST, HOST, OTHER_HOST, WildSite
+from storage.archive import Archive
+from storage.models import Capture, FrontierEntry
+from storage.warc.reader import iter_records
+from tests.crawler.conftest import crawl_settings, database_for, run_cli
+from tests.interop.tools import warcio_check
+
+ORIGIN = f"https://{HOST}"
+
+
+@dataclass
+class Wild:
+    site: WildSite
+    proc: subprocess.CompletedProcess[str]
+    root: Path
+    database_url: str | None
+
+    def rows(self, model: type) -> list:
+        archive = Archive.open(self.root, database_url=self.database_url, create=False)
+        with archive, archive.session() as session:
+            return list(session.scalars(select(model).order_by(model.id)))
+
+    def captures(self) -> list[Capture]:
+        return self.rows(Capture)
+
+    def frontier(self) -> list[FrontierEntry]:
+        return self.rows(FrontierEntry)
+
+    def served(self, target: str, host: str = HOST) -> int:
+        return self.site.count(target, host)
+
+
+@pytest.fixture(scope="module")
+def wild(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wild]:
+    site = WildSite()
+    root = tmp_path_factory.mktemp(f"wild-{module_db}") / "archive"
+    with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
+        args = ["crawl", web.url("wild-home"), "--max-pages", "80", *crawl_settings(web)]
+        proc = run_cli(args, web=web, archive=root, database_url=url)
+        yield Wild(site, proc, root, url)
+
+
+def test_the_crawl_ends_well_and_its_warcs_are_valid(wild: Wild) -> None:
+    assert wild.proc.returncode == 0, wild.proc.stderr[-4000:]
+    assert "Spider error" not in wild.proc.stderr, wild.proc.stderr[-4000:]
+    warcs = sorted((wild.root / "warcs").iterdir())
+    warcio_check(warcs, require_digests=True)
+    assert all(next(iter_records(p)).rec_type == "warcinfo" for p in warcs)
+
+
+def test_every_response_served_is_a_capture(wild: Wild) -> None:
+    served = sum(wild.site.served.values())
+    answered = [c for c in wild.captures() if c.status is not None]
+    assert len(answered) == served, sorted(wild.site.served.items())
+    assert all(e.done for e in wild.frontier()), [e.url for e in wild.frontier() if not e.done]
+
+
+def test_robots_txt_group_for_reftrail_wins_over_the_star_group(wild: Wild) -> None:
+    assert wild.served("/") == 1
+    assert wild.served("/members/public/notice.html") == 1
+    assert wild.served("/members/secret.html") == 0
+    assert wild.served("/story.html?print=1") == 0
+
+
+def test_relative_links_resolve_like_a_browser(wild: Wild) -> None:
+    for target in ("/static/b/page.html", "/static/b/pic.png"):  # <base href>
+        assert wild.served(target) == 1, target
+    for target in ("/dots/a/sibling.html", "/dots/a/b/child.html", "/top.html"):
+        assert wild.served(target) == 1, target
+
+
+def test_srcset_urls_with_commas_and_data_uris(wild: Wild) -> None:
+    for target in (
+        "/img/w_300,h_200/heron.png",
+        "/img/w_600,h_400/heron.png",
+        "/img/c_fill,w_800/marsh.png",
+        "/img/c_fill,w_1600/marsh.png",
+        "/img/marsh.png",
+    ):
+        assert wild.served(target) == 1, target
+    broken = [t for t in wild.site.served if "R0lGOD" in t or t.endswith(("/w_300", "/h_200"))]
+    assert broken == [], broken
+
+
+def test_a_broken_href_costs_nothing_else_on_the_page(wild: Wild) -> None:
+    assert wild.served("/after-broken.html") == 1
+    assert wild.served("/img/after-broken.png") == 1
+
+
+def test_meta_refresh_is_a_link_not_a_loop(wild: Wild) -> None:
+    assert wild.served("/refresh/self.html") == 1
+    assert wild.served("/refresh/linked.html") == 1  # the refreshing page's links are followed
+    assert wild.served("/img/refresh.png") == 1
+    assert wild.served("/refresh/target.html") == 1
+    assert wild.served("/moved.html", OTHER_HOST) == 0  # off the site, like any link
+
+
+def test_a_redirect_target_is_fetched_once(wild: Wild) -> None:
+    assert wild.served("/moved/trailing") == 1
+    assert wild.served("/moved/trailing/") == 1
+    assert wild.served("/old-home") == 1 and wild.served("/") == 1
+
+
+def test_redirects_are_archived_hop_by_hop_within_scope(wild: Wild) -> None:
+    caps = {c.url: c for c in wild.captures()}
+    hops = {
+        "/form/see-other": (303, "/thanks.html"),
+        "/temp": (307, "/temp-target.html"),
+        "/perm": (308, "/perm-target.html"),
+        "/spaced": (302, "/new%20page.html"),
+    }
+    for source, (status, target) in hops.items():
+        hop = caps[ORIGIN + source]
+        assert hop.status == status and hop.record_type == "response", source
+        assert caps[ORIGIN + target].status == 200, target
+    # Off the site: the hop is archived, the other site's page is not crawled.
+    elsewhere = caps[ORIGIN + "/go/elsewhere"]
+    assert elsewhere.status == 301
+    assert elsewhere.redirect_to == f"https://{OTHER_HOST}/landing.html"
+    assert wild.served("/landing.html", OTHER_HOST) == 0
+
+
+def test_session_ids_in_urls_do_not_make_new_pages(wild: Wild) -> None:
+    for page in "abc":
+        hits = sum(n for t, n in wild.site.served.items() if t.startswith(f"{HOST}/sess/{page}."))
+        assert hits == 1, (page, sorted(t for t in wild.site.served if "/sess/" in t))
+
+
+def test_one_url_spelled_several_ways_is_fetched_once(wild: Wild) -> None:
+    assert wild.served("/caf%C3%A9/menu.html") == 1
+    assert wild.served("/Mixed.html") == 1
+    assert wild.served("/story.html?b=2&a=1") + wild.served("/story.html?a=1&b=2") == 1
+
+
+def test_html_without_content_type_or_in_utf16_is_parsed(wild: Wild) -> None:
+    assert wild.served("/from-no-type.html") == 1
+    assert wild.served("/from-utf16.html") == 1
+    caps = {c.url: c for c in wild.captures()}
+    assert caps[ORIGIN + "/empty.html"].status == 200
+    assert caps[ORIGIN + "/binary.html"].status == 200
+
+
+def test_retry_after_is_honoured(wild: Wild) -> None:
+    rows = [c for c in wild.captures() if c.url == ORIGIN + "/ratelimited.html"]
+    assert [r.status for r in rows] == [429, 200], [(r.status, r.error) for r in rows]
+    assert (rows[1].fetched_at - rows[0].fetched_at).total_seconds() >= 0.9
+
+
+def test_requisites_are_fetched_once_each(wild: Wild) -> None:
+    for target in (
+        "/css/main.css",
+        "/css/base.css",
+        "/fonts/body.woff2",
+        "/img/logo.png",
+        "/img/paper.png",
+        "/img/rule.png",
+        "/img/moved.png",
+    ):
+        assert wild.served(target) == 1, target
+    # A requisite may come from another host, also through a redirect...
+    assert wild.served("/img/moved.png", CDN_HOST) == 1
+    assert wild.served("/img/ok.png", CDN_HOST) == 1
+    # ...under that host's robots.txt, which redirects: both hops archived and obeyed.
+    assert wild.served("/private/pixel.png", CDN_HOST) == 0
+    caps = {c.url: c for c in wild.captures()}
+    assert caps[f"https://{CDN_HOST}/robots.txt"].status == 301
+    assert caps[f"https://{CDN_HOST}/robots-real.txt"].status == 200
