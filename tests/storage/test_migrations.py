@@ -53,3 +53,9 @@ def test_opening_a_current_archive_twice_changes_nothing(archive: Archive) -> No
         assert db.current_revisions(again.engine) == before == db.head_revisions(again.engine)
     finally:
         again.close()
+
+
+def test_schema_heads_name_the_newest_migration_of_every_branch(archive: Archive) -> None:
+    """Opening a current archive skips Alembic by comparing with ``db.SCHEMA_HEADS``."""
+    assert db.head_revisions(archive.engine) == db.SCHEMA_HEADS
+    assert db.current_revisions(archive.engine) == db.SCHEMA_HEADS
