@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,11 +25,15 @@ SESSION_QUERY_PARAM = re.compile(
 
 
 def host_of(url: str) -> str:
-    """Host name without ``www.``; empty for URLs that do not parse."""
+    """Host name without ``www.``, internationalized names in their ASCII (IDNA) form, as
+    requests and responses spell them; empty for URLs that do not parse."""
     try:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not a valid IDN: compared as written
+            host = host.encode("idna").decode("ascii")
     return host.removeprefix("www.")
 
 

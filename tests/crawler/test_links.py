@@ -121,6 +121,7 @@ def test_an_upper_case_scheme_is_still_a_link() -> None:
 def test_host_of_ignores_www_case_and_port() -> None:
     assert host_of("https://WWW.Example.com:8443/x") == "example.com"
     assert host_of("http://blog.example.com/") == "blog.example.com"
+    assert host_of("https://www.M\u00f6wen-Kurier.de/") == "xn--mwen-kurier-rfb.de"
 
 
 def test_pages_are_followed_on_the_seed_hosts_within_depth() -> None:

@@ -15,7 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from crawler.fakeweb import FakeWeb
-from crawler.fakeweb.sites.wild import CDN_HOST, HOST, OTHER_HOST, WildSite
+from crawler.fakeweb.sites.wild import (
+    CDN_HOST,
+    HOST,
+    IDN_HOST,
+    IDN_SEED,
+    OTHER_HOST,
+    WildSite,
+)
 from storage.archive import Archive
 from storage.models import Capture, FrontierEntry
 from storage.warc.reader import iter_records
@@ -52,7 +59,8 @@ def wild(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     site = WildSite()
     root = tmp_path_factory.mktemp(f"wild-{module_db}") / "archive"
     with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
-        args = ["crawl", web.url("wild-home"), "--max-pages", "80", *crawl_settings(web)]
+        seeds = [web.url("wild-home"), IDN_SEED]
+        args = ["crawl", *seeds, "--max-pages", "80", *crawl_settings(web)]
         proc = run_cli(args, web=web, archive=root, database_url=url)
         yield Wild(site, proc, root, url)
 
@@ -182,3 +190,11 @@ def test_requisites_are_fetched_once_each(wild: Wild) -> None:
     caps = {c.url: c for c in wild.captures()}
     assert caps[f"https://{CDN_HOST}/robots.txt"].status == 301
     assert caps[f"https://{CDN_HOST}/robots-real.txt"].status == 200
+
+
+def test_an_internationalized_host_is_one_site_in_both_spellings(wild: Wild) -> None:
+    """The seed is typed in Unicode; requests, responses and most links use punycode."""
+    for target in ("/", "/nachrichten/", "/impressum.html", "/kontakt.html"):
+        assert wild.served(target, IDN_HOST) == 1, target
+    caps = {c.url for c in wild.captures()}
+    assert f"https://{IDN_HOST}/" in caps  # the seed's fragment is not part of the URL

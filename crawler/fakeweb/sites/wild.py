@@ -25,6 +25,8 @@ from crawler.fakeweb.site import Site
 HOST = "www.marsh-end-post.com"
 OTHER_HOST = "archive.marsh-end-post.net"  # another site: pages there are out of scope
 CDN_HOST = "cdn.marsh-end-post.net"  # images; its robots.txt redirects
+IDN_HOST = "www.xn--mwen-kurier-rfb.de"  # www.möwen-kurier.de, as DNS and HTTP spell it
+IDN_SEED = "https://www.m\u00f6wen-kurier.de/#oben"  # as a user types it: Unicode, a fragment
 ORIGIN = f"https://{HOST}"
 CDN = f"https://{CDN_HOST}"
 GIF_DATA_URI = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
@@ -86,7 +88,7 @@ BASE_CSS = '@import "main.css";\nh1 { background-image: url("/img/rule.png"); }\
 class WildSite(Site):
     """www.marsh-end-post.com and its CDN; ``archive.marsh-end-post.net`` is another site."""
 
-    hosts = (HOST, OTHER_HOST, CDN_HOST)
+    hosts = (HOST, OTHER_HOST, CDN_HOST, IDN_HOST)
 
     def __init__(self) -> None:
         super().__init__()
@@ -130,6 +132,8 @@ class WildSite(Site):
         self.route("/robots.txt", lambda r: redirect("/robots-real.txt"), host=CDN_HOST)
         self.route("/robots-real.txt", lambda r: static(CDN_ROBOTS, "text/plain"), host=CDN_HOST)
         self.route(r"/[^/]*\.html", self.plain_page, host=OTHER_HOST)
+        self.route("/", self.idn_home, host=IDN_HOST)
+        self.route(r"/.+\.html|/nachrichten/", self.plain_page, host=IDN_HOST)
         self.route(r"/.*", self.plain_page, host=HOST)
 
     def handle(self, request: Request) -> Response:
@@ -161,6 +165,16 @@ class WildSite(Site):
             return self.page("Members only", "<p>Subscribers' notices.</p>")
         title = request.path.strip("/").replace("/", " / ") or "page"
         return self.page(f"Marsh End Post: {title}", '<p><a href="/">Home</a></p>')
+
+    def idn_home(self, request: Request) -> Response:
+        """Links to the same host in its two spellings, and root-relative."""
+        body = (
+            '<a href="/nachrichten/">Nachrichten</a> '
+            '<a href="https://www.m\u00f6wen-kurier.de/impressum.html">Impressum</a> '
+            f'<a href="https://{IDN_HOST}/kontakt.html">Kontakt</a> '
+            '<a href="https://WWW.M\u00d6WEN-KURIER.DE/kontakt.html">Kontakt</a>'
+        )
+        return self.page("M\u00f6wen-Kurier", body)
 
     def base_elsewhere(self, request: Request) -> Response:
         head = f'<base href="{ORIGIN}/static/b/">'
