@@ -58,7 +58,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number, or out of range, raises ValueError
+    except ValueError as exc:
+        raise fail(f"invalid URL {url!r} ({exc}): give an http:// or https:// address", 2) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise fail(f"invalid URL {url!r}: give an http:// or https:// address", 2)
     return url
@@ -68,8 +72,12 @@ def check_url(url: str) -> str:
 def crawl(
     urls: Annotated[list[str], typer.Argument(help="Seed URLs of the sites to archive.")],
     archive: ArchiveOption = None,
-    depth: Annotated[int | None, typer.Option(help="Follow links at most N hops.")] = None,
-    max_pages: Annotated[int | None, typer.Option(help="Stop after N pages.")] = None,
+    depth: Annotated[
+        int | None, typer.Option(min=0, help="Follow links at most N hops (0: no limit).")
+    ] = None,
+    max_pages: Annotated[
+        int | None, typer.Option(min=0, help="Stop after N pages (0: no limit).")
+    ] = None,
     include: Annotated[
         list[str] | None, typer.Option(help="Follow only URLs matching REGEX (repeatable).")
     ] = None,
@@ -183,6 +191,25 @@ def _check_settings(settings: BaseSettings) -> None:
     mode = settings.get("REFTRAIL_EXTRACT_MODE")
     if mode not in EXTRACT_MODES:
         raise fail(f"REFTRAIL_EXTRACT_MODE is {mode!r}; use one of {', '.join(EXTRACT_MODES)}", 2)
+    _check_numbers(settings)
+
+
+def _check_numbers(settings: BaseSettings) -> None:
+    """A number setting given as text (``-s DOWNLOAD_TIMEOUT=abc``) is named here, not met
+    as a traceback once Scrapy has started."""
+    from scrapy.settings import default_settings
+
+    import crawler.settings as ours
+
+    for name in settings:
+        default = getattr(ours, name, getattr(default_settings, name, None))
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            continue
+        try:
+            (settings.getint if isinstance(default, int) else settings.getfloat)(name)
+        except (TypeError, ValueError):
+            kind = "a whole number" if isinstance(default, int) else "a number"
+            raise fail(f"{name} must be {kind}, not {settings.get(name)!r}", 2) from None
 
 
 def _check_regex(pattern: str) -> None:
