@@ -107,6 +107,8 @@ REFTRAIL_CONTACT_URL = "https://github.com/reftrail/reftrail"
 # Built from REFTRAIL_CONTACT_URL at start (crawler.config.apply_contact_url); set it to override.
 USER_AGENT = "reftrail (+https://github.com/reftrail/reftrail; archival crawler)"
 ROBOTSTXT_OBEY = True
+# A robots.txt Crawl-delay is honoured up to this many seconds between a host's requests.
+REFTRAIL_CRAWL_DELAY_MAX = 30.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 30.0

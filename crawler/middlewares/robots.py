@@ -1,24 +1,39 @@
-"""robots.txt for every request, including those that wait while it is being fetched.
+"""robots.txt for every request, including those that wait while it is being fetched, and its
+``Crawl-delay``.
 
 Scrapy 2.19's RobotsTxtMiddleware lets every request for a host await one Deferred while
 robots.txt downloads. Adapting a Deferred to a Future consumes its result, so only the first
 waiter gets the parser; the others get None and are let through unchecked (seen on the fake
 web: a disallowed seed fetched when several seeds share a host). Each waiter here gets its own
 Deferred, chained so the parser is passed on, as Scrapy did before it moved to ``async def``.
+
+Scrapy reads ``Crawl-delay`` but never applies it. Here requests to a host that asks for one
+start at least that many seconds apart (up to ``REFTRAIL_CRAWL_DELAY_MAX``, as Heritrix honours
+it up to a limit), on top of AutoThrottle.
 """
 
 from __future__ import annotations
 
+import time
+
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet import task
 from twisted.internet.defer import Deferred
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """RobotsTxtMiddleware whose concurrent waiters all receive the parsed robots.txt."""
+    """RobotsTxtMiddleware whose concurrent waiters all receive the parsed robots.txt, and
+    which spaces a host's requests by its ``Crawl-delay``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_crawl_delay = crawler.settings.getfloat("REFTRAIL_CRAWL_DELAY_MAX", 30.0)
+        self._next_start: dict[str, float] = {}  # netloc -> monotonic time of its next turn
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         pending = self._parsers.get(urlparse_cached(request).netloc)
@@ -32,3 +47,34 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addCallback(pass_on)
         return await maybe_deferred_to_future(own)
+
+    async def process_request(self, request: Request) -> None:
+        await super().process_request(request)  # raises IgnoreRequest when disallowed
+        if request.meta.get("dont_obey_robotstxt"):
+            return
+        delay = self._crawl_delay(await self.robot_parser(request), request)
+        if delay:
+            await self._wait_turn(urlparse_cached(request).netloc, delay)
+
+    def _crawl_delay(self, parser: RobotParser | None, request: Request) -> float:
+        read = getattr(parser, "crawl_delay", None)
+        if read is None:
+            return 0.0
+        agent = self._robotstxt_useragent or request.headers.get(
+            b"User-Agent", self._default_useragent
+        )
+        try:
+            delay = read(agent) or 0.0
+        except (TypeError, ValueError):  # a Crawl-delay that is not a number
+            return 0.0
+        return min(max(float(delay), 0.0), self.max_crawl_delay)
+
+    async def _wait_turn(self, netloc: str, delay: float) -> None:
+        """Take the host's next start time, ``delay`` after the one before, and wait for it."""
+        now = time.monotonic()
+        turn = max(now, self._next_start.get(netloc, 0.0))
+        self._next_start[netloc] = turn + delay
+        if turn > now:
+            from twisted.internet import reactor  # imported late: Scrapy picks the reactor
+
+            await maybe_deferred_to_future(task.deferLater(reactor, turn - now, lambda: None))

@@ -6,6 +6,7 @@ reads how often the crawler asked for a URL.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -198,3 +199,11 @@ def test_an_internationalized_host_is_one_site_in_both_spellings(wild: Wild) -> 
         assert wild.served(target, IDN_HOST) == 1, target
     caps = {c.url for c in wild.captures()}
     assert f"https://{IDN_HOST}/" in caps  # the seed's fragment is not part of the URL
+
+
+def test_crawl_delay_spaces_a_hosts_requests(wild: Wild) -> None:
+    """The CDN's robots.txt says Crawl-delay: 1; its three images come a second apart."""
+    times = [t for host, target, t in wild.site.log if host == CDN_HOST and "robots" not in target]
+    assert len(times) == 3, wild.site.log
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 0.9, gaps

@@ -39,7 +39,7 @@ Disallow: /members/
 Allow: /members/public/
 Disallow: /*?print=
 """
-CDN_ROBOTS = "User-agent: *\nDisallow: /private/\n"
+CDN_ROBOTS = "User-agent: *\nDisallow: /private/\nCrawl-delay: 1\n"
 
 # Pages linked from the home page, and what each one is about.
 HOME_LINKS = [
@@ -93,6 +93,7 @@ class WildSite(Site):
     def __init__(self) -> None:
         super().__init__()
         self.served: Counter[str] = Counter()  # "host/target" -> times served
+        self.log: list[tuple[str, str, float]] = []  # (host, target, monotonic time) served
         self._lock = threading.Lock()
         self._session = itertools.count(1000)
         self._limited: dict[str, float] = {}  # target -> first request (monotonic)
@@ -139,6 +140,7 @@ class WildSite(Site):
     def handle(self, request: Request) -> Response:
         with self._lock:
             self.served[f"{request.host}{request.target}"] += 1
+            self.log.append((request.host, request.target, time.monotonic()))
         return super().handle(request)
 
     def count(self, target: str, host: str = HOST) -> int:
@@ -258,7 +260,8 @@ class WildSite(Site):
             '<img src="/img/logo.png"><img data-src="/img/logo.png" src="/img/logo.png">'
             '<img srcset="/img/logo.png 1x, /img/logo.png 2x">'
             '<img src="/img/moved.png">'
-            f'<img src="{CDN}/img/ok.png"><img src="{CDN}/private/pixel.png">'
+            f'<img src="{CDN}/img/ok.png"><img src="{CDN}/img/also-ok.png">'
+            f'<img src="{CDN}/private/pixel.png">'
             '<div style="background:url(/img/logo.png)"></div>'
         )
         return self.page("Many references to a few files", body, head=head)
