@@ -159,19 +159,25 @@ class SiteSpider(scrapy.Spider):
         depth = request.meta.get("reftrail_depth", 0)
         if request.meta.get("reftrail_kind") == REQUISITE:
             allowed = self.scope.fetches_requisite(url)
-        elif depth == 0:
-            self.scope.hosts.add(host_of(url))
-            allowed = True
         else:
-            allowed = self.scope.follows_page(url, depth)
-        if allowed:
+            allowed = depth == 0 or self.scope.follows_page(url, depth)
+        if allowed and depth == 0 and request.meta.get("reftrail_kind") != REQUISITE:
+            self._seed_moved_to(url)
+        elif allowed:
             self._take(url)
         return allowed
+
+    def _seed_moved_to(self, url: str) -> None:
+        """A seed redirected: its new address is taken and its host joins the crawl."""
+        self.scope.hosts.add(host_of(url))
+        self._take(url)
 
     def parse(self, response: Response) -> Iterator[scrapy.Request]:
         meta = response.meta
         depth = meta.get("reftrail_depth", 0)
         hops = meta.get("reftrail_hops", "")
+        if depth == 0 and response.url != meta.get("reftrail_url", response.url):
+            self._seed_moved_to(response.url)  # redirected before this spider could decide
         content_type = (response.headers.get("Content-Type") or b"").lower()
         new: list[tuple[PendingURL, str]] = []
         if _is_html(response, content_type):

@@ -207,3 +207,22 @@ def test_crawl_delay_spaces_a_hosts_requests(wild: Wild) -> None:
     assert len(times) == 3, wild.site.log
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.9, gaps
+
+
+@pytest.fixture(scope="module")
+def moved_seed(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wild]:
+    """One seed (so the blog probe fetches it) that redirects to another site."""
+    site = WildSite()
+    root = tmp_path_factory.mktemp(f"wild-moved-{module_db}") / "archive"
+    with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
+        seed = f"{ORIGIN}/go/elsewhere"
+        args = ["crawl", seed, "--max-pages", "5", *crawl_settings(web)]
+        proc = run_cli(args, web=web, archive=root, database_url=url)
+        yield Wild(site, proc, root, url)
+
+
+def test_a_seed_that_moved_to_another_site_is_crawled_there(moved_seed: Wild) -> None:
+    assert moved_seed.proc.returncode == 0, moved_seed.proc.stderr[-3000:]
+    assert moved_seed.served("/go/elsewhere") == 1
+    assert moved_seed.served("/landing.html", OTHER_HOST) == 1
+    assert moved_seed.served("/about.html", OTHER_HOST) == 1

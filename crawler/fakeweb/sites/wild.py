@@ -23,12 +23,14 @@ from crawler.fakeweb.http import Request, Response, content, html, redirect
 from crawler.fakeweb.site import Site
 
 HOST = "www.marsh-end-post.com"
+BARE_HOST = "marsh-end-post.com"  # redirects everything to https://www.
 OTHER_HOST = "archive.marsh-end-post.net"  # another site: pages there are out of scope
 CDN_HOST = "cdn.marsh-end-post.net"  # images; its robots.txt redirects
 IDN_HOST = "www.xn--mwen-kurier-rfb.de"  # www.möwen-kurier.de, as DNS and HTTP spell it
 IDN_SEED = "https://www.m\u00f6wen-kurier.de/#oben"  # as a user types it: Unicode, a fragment
 ORIGIN = f"https://{HOST}"
 CDN = f"https://{CDN_HOST}"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 GIF_DATA_URI = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 
 ROBOTS = """User-agent: *
@@ -88,7 +90,7 @@ BASE_CSS = '@import "main.css";\nh1 { background-image: url("/img/rule.png"); }\
 class WildSite(Site):
     """www.marsh-end-post.com and its CDN; ``archive.marsh-end-post.net`` is another site."""
 
-    hosts = (HOST, OTHER_HOST, CDN_HOST, IDN_HOST)
+    hosts = (HOST, BARE_HOST, OTHER_HOST, CDN_HOST, IDN_HOST)
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +127,7 @@ class WildSite(Site):
             "/fonts/body.woff2": lambda r: static(font("body"), "font/woff2"),
             "/img/moved.png": lambda r: redirect(f"{CDN}/img/moved.png", status=301),
             "/robots.txt": lambda r: static(ROBOTS, "text/plain"),
+            "/report.pdf": lambda r: static(PDF, "application/pdf"),
         }
         for path, handler in pages.items():
             self.route(re.escape(path), handler, host=HOST)
@@ -132,7 +135,9 @@ class WildSite(Site):
         self.route(r"/sess/(?P<page>[a-z]+)\.html(?:;jsessionid=\w+)?", self.session, host=HOST)
         self.route("/robots.txt", lambda r: redirect("/robots-real.txt"), host=CDN_HOST)
         self.route("/robots-real.txt", lambda r: static(CDN_ROBOTS, "text/plain"), host=CDN_HOST)
+        self.route("/landing.html", self.landing, host=OTHER_HOST)
         self.route(r"/[^/]*\.html", self.plain_page, host=OTHER_HOST)
+        self.route(r"/.*", lambda r: redirect(ORIGIN + r.target), host=BARE_HOST)
         self.route("/", self.idn_home, host=IDN_HOST)
         self.route(r"/.+\.html|/nachrichten/", self.plain_page, host=IDN_HOST)
         self.route(r"/.*", self.plain_page, host=HOST)
@@ -167,6 +172,10 @@ class WildSite(Site):
             return self.page("Members only", "<p>Subscribers' notices.</p>")
         title = request.path.strip("/").replace("/", " / ") or "page"
         return self.page(f"Marsh End Post: {title}", '<p><a href="/">Home</a></p>')
+
+    def landing(self, request: Request) -> Response:
+        """Where /go/elsewhere leads: the other site's own page, linking within that site."""
+        return self.page("The Marsh End Archive", '<a href="/about.html">About the archive</a>')
 
     def idn_home(self, request: Request) -> Response:
         """Links to the same host in its two spellings, and root-relative."""
