@@ -18,9 +18,12 @@ from sqlalchemy import select
 from crawler.fakeweb import FakeWeb
 from crawler.fakeweb.sites.wild import (
     CDN_HOST,
+    CP1252_TEXT,
     HOST,
     IDN_HOST,
     IDN_SEED,
+    JAPANESE_TEXT,
+    JAPANESE_TITLE,
     OTHER_HOST,
     WildSite,
 )
@@ -44,6 +47,11 @@ class Wild:
         archive = Archive.open(self.root, database_url=self.database_url, create=False)
         with archive, archive.session() as session:
             return list(session.scalars(select(model).order_by(model.id)))
+
+    def documents(self) -> dict[str, Document]:
+        archive = Archive.open(self.root, database_url=self.database_url, create=False)
+        with archive, archive.session() as session:
+            return dict(session.execute(select(Capture.url, Document).join(Document.capture)).all())
 
     def captures(self) -> list[Capture]:
         return self.rows(Capture)
@@ -164,6 +172,16 @@ def test_html_without_content_type_or_in_utf16_is_parsed(wild: Wild) -> None:
     caps = {c.url: c for c in wild.captures()}
     assert caps[ORIGIN + "/empty.html"].status == 200
     assert caps[ORIGIN + "/binary.html"].status == 200
+
+
+def test_text_is_extracted_in_the_pages_own_encoding(wild: Wild) -> None:
+    docs = wild.documents()
+    for path in ("/sjis-header.html", "/sjis-meta.html"):
+        doc = docs[ORIGIN + path]
+        assert doc.title == JAPANESE_TITLE and JAPANESE_TEXT in doc.text, (path, doc.text)
+        assert doc.language == "ja"
+    assert CP1252_TEXT in docs[ORIGIN + "/cp1252-undeclared.html"].text
+    assert docs[ORIGIN + "/utf16.html"].title == "UTF-16 page"
 
 
 def test_retry_after_is_honoured(wild: Wild) -> None:

@@ -31,6 +31,14 @@ IDN_SEED = "https://www.m\u00f6wen-kurier.de/#oben"  # as a user types it: Unico
 ORIGIN = f"https://{HOST}"
 CDN = f"https://{CDN_HOST}"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+JAPANESE_TITLE = "\u5e72\u6f5f\u306e\u6e21\u308a\u9ce5"  # 干潟の渡り鳥
+JAPANESE_TEXT = (
+    "\u4eca\u5e74\u3082\u5e72\u6f5f\u306b\u30b7\u30ae\u306e\u7fa4\u308c\u304c"
+    "\u3084\u3063\u3066\u304d\u307e\u3057\u305f\u3002"
+)
+CP1252_TEXT = (
+    "Caf\u00e9 \u201cLe Mar\u00e9chal\u201d re\u00f6pens \u2014 cr\u00e8me br\u00fbl\u00e9e"
+)
 GIF_DATA_URI = "data:image/gif;base64,R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
 
 ROBOTS = """User-agent: *
@@ -63,6 +71,9 @@ HOME_LINKS = [
     "/sess/start.html",
     "/no-type.html",
     "/utf16.html",
+    "/sjis-header.html",
+    "/sjis-meta.html",
+    "/cp1252-undeclared.html",
     "/empty.html",
     "/binary.html",
     "/caf%C3%A9/menu.html",
@@ -118,6 +129,9 @@ class WildSite(Site):
             "/spaced": lambda r: redirect("/new page.html", status=302),
             "/no-type.html": self.no_type,
             "/utf16.html": self.utf16,
+            "/sjis-header.html": lambda r: self.japanese(meta=False),
+            "/sjis-meta.html": lambda r: self.japanese(meta=True),
+            "/cp1252-undeclared.html": self.cp1252_undeclared,
             "/empty.html": lambda r: content(b"", "text/html; charset=utf-8"),
             "/binary.html": lambda r: content(png(4, 4, (9, 9, 9)), "text/html"),
             "/ratelimited.html": self.ratelimited,
@@ -247,6 +261,25 @@ class WildSite(Site):
         text = self.page("UTF-16 page", '<a href="/from-utf16.html">next</a>').body.decode()
         text = text.replace('charset="utf-8"', 'charset="utf-16"')
         return content(b"\xff\xfe" + text.encode("utf-16-le"), "text/html")
+
+    def japanese(self, *, meta: bool) -> Response:
+        """Shift_JIS, declared in the header or only in a meta tag."""
+        head = '<meta http-equiv="Content-Type" content="text/html; charset=Shift_JIS">'
+        page = (
+            f'<!DOCTYPE html><html lang="ja"><head>{head if meta else ""}'
+            f"<title>{JAPANESE_TITLE}</title></head><body><h1>{JAPANESE_TITLE}</h1>"
+            f"<p>{JAPANESE_TEXT}</p></body></html>"
+        )
+        kind = "text/html" if meta else "text/html; charset=Shift_JIS"
+        return content(page.encode("shift_jis"), kind)
+
+    def cp1252_undeclared(self, request: Request) -> Response:
+        """windows-1252 bytes with no charset anywhere, as old static sites send them."""
+        page = (
+            "<html><head><title>Caf\u00e9 news</title></head><body>"
+            f"<p>{CP1252_TEXT}</p></body></html>"
+        )
+        return content(page.encode("cp1252"), "text/html")
 
     def ratelimited(self, request: Request) -> Response:
         """429 with Retry-After: 1 until a second after the first request, then the page."""
