@@ -91,6 +91,7 @@ class CaptureService:
             self.settings.getint("REFTRAIL_EXTRACT_WORKERS"),
             limit=self.settings.getint("REFTRAIL_EXTRACT_BACKLOG"),
             mode=self.settings.get("REFTRAIL_EXTRACT_MODE"),
+            allocator=self.settings.get("REFTRAIL_EXTRACT_ALLOCATOR"),
         )
         self.deferred_extractions = 0
         self._queue: queue.Queue[Any] = queue.Queue()

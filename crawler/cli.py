@@ -130,9 +130,13 @@ def crawl(
     for pattern in [*(include or []), *(exclude or [])]:
         _check_regex(pattern)
     if built.getbool("REFTRAIL_EXTRACT_TEXT"):
+        from crawler.allocator import AllocatorError
         from crawler.extraction import start_forkserver
 
-        start_forkserver()  # before the crawl's own imports, which it overlaps
+        try:  # before the crawl's own imports, which it overlaps
+            start_forkserver(built.get("REFTRAIL_EXTRACT_ALLOCATOR"))
+        except AllocatorError as exc:
+            raise fail(str(exc), 2) from exc
     from crawler.crawl_runner import run_crawl
 
     if archive is not None:

@@ -31,6 +31,8 @@ from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
 
+from crawler.allocator import AUTO, choose_allocator, preloaded
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 256
@@ -95,11 +97,18 @@ def _extract_archived(warc_dir: Path, pages: list, **options: Any) -> list:
     return extract_stored(warc_dir, pages, **options)
 
 
-def start_forkserver() -> None:
-    """Start the workers' forkserver now: it imports trafilatura on another core while the
-    crawl process is still importing Scrapy (~0.4 s the first worker would otherwise wait)."""
+def start_forkserver(allocator: str = AUTO) -> None:
+    """Start the workers' forkserver (if it is not running yet), with the malloc library
+    ``allocator`` picks (see :mod:`crawler.allocator`).
+
+    Called early, it imports trafilatura on another core while the crawl process is still
+    importing Scrapy (~0.4 s the first worker would otherwise wait).
+    """
+    library = choose_allocator(allocator)
     multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
-    forkserver.ensure_running()
+    with preloaded(library):
+        forkserver.ensure_running()
+    logger.debug("extraction workers' allocator: %s", library or "the system's")
 
 
 def default_workers() -> int:
@@ -122,7 +131,12 @@ class ExtractionPool:
     """Submit HTML payloads; results arrive through ``on_done`` on a pool thread."""
 
     def __init__(
-        self, workers: int = 0, *, limit: int = DEFAULT_LIMIT, mode: str = "precise"
+        self,
+        workers: int = 0,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        mode: str = "precise",
+        allocator: str = AUTO,
     ) -> None:
         from storage.documents import EXTRACT_MODES  # here: it loads the database layer
 
@@ -132,6 +146,7 @@ class ExtractionPool:
             )
         self.workers = workers or default_workers()
         self.mode = mode
+        self.allocator = allocator
         self.limit = limit
         self._slots = threading.BoundedSemaphore(limit)
         self._executor: ProcessPoolExecutor | None = None
@@ -168,10 +183,10 @@ class ExtractionPool:
 
     def _create_pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has trafilatura imported already, instead of
             # each importing it again (and again for every replacement worker).
-            context.set_forkserver_preload(WORKER_PRELOAD)
+            start_forkserver(self.allocator)
+            context = multiprocessing.get_context("forkserver")
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=context,

@@ -7,4 +7,5 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
+bash scripts/allocator.sh  # optional: a faster malloc for text extraction
 exec .venv/bin/reftrail demo "$@"

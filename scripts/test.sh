@@ -10,6 +10,7 @@ command -v "$python" >/dev/null 2>&1 || python=python3
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 bash scripts/services.sh
+bash scripts/allocator.sh  # optional: a faster malloc for text extraction
 # The browser test drives Debian's chromium with Playwright (which cannot download browsers here).
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "test: installing Debian's chromium for the browser test"

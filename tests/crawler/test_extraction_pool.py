@@ -1,11 +1,17 @@
-"""The extraction pool starts its workers ahead of the first page, and stops them cleanly."""
+"""The extraction pool starts its workers ahead of the first page, on the fastest malloc the
+machine has, and stops them cleanly."""
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
+import pytest
+
+from crawler.allocator import AllocatorError, choose_allocator
 from crawler.extraction import ExtractionPool
+from tests.crawler.conftest import run_cli
 
 
 def _alive(pid: int) -> bool:
@@ -38,3 +44,43 @@ def test_closing_during_the_warm_up_leaves_no_pool_behind() -> None:
     pool.warm_up()
     pool.close()  # waits for the warm-up, then stops what it started
     assert pool._executor is None
+
+
+def _mapped_libraries() -> str:
+    """In a worker: the shared libraries this process has loaded."""
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        return maps.read()
+
+
+def test_workers_run_on_the_faster_allocator_when_one_is_installed() -> None:
+    library = choose_allocator("auto")
+    if library is None:
+        pytest.skip(
+            "neither libmimalloc nor libjemalloc is installed (scripts/test.sh installs "
+            "Debian's libmimalloc2.0): the workers use the system malloc"
+        )
+    pool = ExtractionPool(1)  # the default allocator is "auto"
+    answers: list[str] = []
+    assert pool.try_run(
+        _mapped_libraries, label="maps", on_done=answers.append, on_lost=lambda: None
+    )
+    assert pool.wait_idle(120)
+    pool.close()
+    assert Path(library).name.split(".so")[0] in answers[0]
+
+
+def test_allocator_choices() -> None:
+    assert choose_allocator("system") is None
+    with pytest.raises(AllocatorError, match="not a file"):
+        choose_allocator("/nowhere/libmalloc.so")
+
+
+def test_a_missing_allocator_library_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli(
+        ["crawl", "http://127.0.0.1:9/", "-s", "REFTRAIL_EXTRACT_ALLOCATOR=/nowhere/lib.so"],
+        web=None,
+        archive=tmp_path / "archive",
+        database_url=None,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "REFTRAIL_EXTRACT_ALLOCATOR" in result.stderr
