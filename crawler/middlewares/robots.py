@@ -7,6 +7,11 @@ waiter gets the parser; the others get None and are let through unchecked (seen 
 web: a disallowed seed fetched when several seeds share a host). Each waiter here gets its own
 Deferred, chained so the parser is passed on, as Scrapy did before it moved to ``async def``.
 
+A robots.txt answering 5xx means "complete disallow" (RFC 9309, section 2.3.1.4; Google and
+Heritrix agree): Scrapy would parse the error page as rules and allow everything. Site and blog
+crawls set ``REFTRAIL_ROBOTS_5XX_DISALLOW``; the link checker keeps reporting such hosts' own
+answers.
+
 Scrapy reads ``Crawl-delay`` but never applies it. Here requests to a host that asks for one
 start at least that many seconds apart (up to ``REFTRAIL_CRAWL_DELAY_MAX``, as Heritrix honours
 it up to a limit), on top of AutoThrottle.
@@ -14,16 +19,21 @@ it up to a limit), on top of AutoThrottle.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import task
 from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+DISALLOW_ALL = Response("", status=200, body=b"User-agent: *\nDisallow: /\n")
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
@@ -33,6 +43,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.max_crawl_delay = crawler.settings.getfloat("REFTRAIL_CRAWL_DELAY_MAX", 30.0)
+        self.disallow_on_5xx = crawler.settings.getbool("REFTRAIL_ROBOTS_5XX_DISALLOW")
         self._next_start: dict[str, float] = {}  # netloc -> monotonic time of its next turn
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
@@ -47,6 +58,20 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
         pending.addCallback(pass_on)
         return await maybe_deferred_to_future(own)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if self.disallow_on_5xx and 500 <= response.status < 600:
+            logger.warning(
+                "%s answered %d: nothing is fetched from %s (a robots.txt server error means "
+                "complete disallow, RFC 9309)",
+                response.url,
+                response.status,
+                netloc,
+            )
+            assert self._stats is not None
+            self._stats.inc_value("reftrail/robots-5xx-hosts")
+            response = DISALLOW_ALL
+        await super()._parse_robots(response, netloc, request)
 
     async def process_request(self, request: Request) -> None:
         await super().process_request(request)  # raises IgnoreRequest when disallowed

@@ -75,6 +75,8 @@ class SiteSpider(scrapy.Spider):
         # A meta refresh is followed as a link of the page (crawler.links), within scope;
         # Scrapy's middleware would swallow the page's own links and loop on self-refreshes.
         settings.set("METAREFRESH_ENABLED", False, priority="spider")
+        # A robots.txt answering 5xx forbids its host (RFC 9309), as it does for Heritrix.
+        settings.set("REFTRAIL_ROBOTS_5XX_DISALLOW", True, priority="spider")
         # A 429/503 with Retry-After holds the host that long, then asks once more.
         middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
         middlewares.setdefault(RETRY_AFTER, 560)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from crawler.fakeweb import FakeWeb
 from crawler.fakeweb.sites.wild import (
+    BROKEN_ROBOTS_HOST,
     CDN_HOST,
     CP1252_TEXT,
     HOST,
@@ -94,6 +95,14 @@ def test_robots_txt_group_for_reftrail_wins_over_the_star_group(wild: Wild) -> N
     assert wild.served("/members/public/notice.html") == 1
     assert wild.served("/members/secret.html") == 0
     assert wild.served("/story.html?print=1") == 0
+
+
+def test_a_robots_txt_server_error_forbids_its_host(wild: Wild) -> None:
+    """RFC 9309: a 5xx robots.txt means complete disallow (it is archived, nothing else)."""
+    assert wild.served("/img/banner.png", BROKEN_ROBOTS_HOST) == 0
+    rows = [c for c in wild.captures() if BROKEN_ROBOTS_HOST in c.url]
+    assert rows and {(c.url.rsplit("/", 1)[1], c.status) for c in rows} == {("robots.txt", 500)}
+    assert "complete disallow" in wild.proc.stderr
 
 
 def test_relative_links_resolve_like_a_browser(wild: Wild) -> None:

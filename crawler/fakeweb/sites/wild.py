@@ -26,6 +26,7 @@ HOST = "www.marsh-end-post.com"
 BARE_HOST = "marsh-end-post.com"  # redirects everything to https://www.
 OTHER_HOST = "archive.marsh-end-post.net"  # another site: pages there are out of scope
 CDN_HOST = "cdn.marsh-end-post.net"  # images; its robots.txt redirects
+BROKEN_ROBOTS_HOST = "img.marsh-end-post.org"  # its robots.txt answers 500
 IDN_HOST = "www.xn--mwen-kurier-rfb.de"  # www.möwen-kurier.de, as DNS and HTTP spell it
 IDN_SEED = "https://www.m\u00f6wen-kurier.de/#oben"  # as a user types it: Unicode, a fragment
 ORIGIN = f"https://{HOST}"
@@ -101,7 +102,7 @@ BASE_CSS = '@import "main.css";\nh1 { background-image: url("/img/rule.png"); }\
 class WildSite(Site):
     """www.marsh-end-post.com and its CDN; ``archive.marsh-end-post.net`` is another site."""
 
-    hosts = (HOST, BARE_HOST, OTHER_HOST, CDN_HOST, IDN_HOST)
+    hosts = (HOST, BARE_HOST, OTHER_HOST, CDN_HOST, IDN_HOST, BROKEN_ROBOTS_HOST)
 
     def __init__(self) -> None:
         super().__init__()
@@ -145,6 +146,7 @@ class WildSite(Site):
         }
         for path, handler in pages.items():
             self.route(re.escape(path), handler, host=HOST)
+        self.route("/robots.txt", self.robots_error, host=BROKEN_ROBOTS_HOST)
         self.route(r"/img/.+\.png", self.image)
         self.route(r"/sess/(?P<page>[a-z]+)\.html(?:;jsessionid=\w+)?", self.session, host=HOST)
         self.route("/robots.txt", lambda r: redirect("/robots-real.txt"), host=CDN_HOST)
@@ -304,9 +306,13 @@ class WildSite(Site):
             '<img src="/img/moved.png">'
             f'<img src="{CDN}/img/ok.png"><img src="{CDN}/img/also-ok.png">'
             f'<img src="{CDN}/private/pixel.png">'
+            f'<img src="https://{BROKEN_ROBOTS_HOST}/img/banner.png">'
             '<div style="background:url(/img/logo.png)"></div>'
         )
         return self.page("Many references to a few files", body, head=head)
+
+    def robots_error(self, request: Request) -> Response:
+        return html("<h1>500 Internal Server Error</h1>", status=500)
 
     def image(self, request: Request) -> Response:
         return static(png(2, 2, (40, 90, 60)), "image/png")
