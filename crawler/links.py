@@ -27,13 +27,17 @@ SKIP_SCHEMES = ("javascript:", "mailto:", "data:", "tel:", "about:", "#", "blob:
 _REL = "concat(' ', translate(normalize-space(@rel), 'ACEHIKLMNOPRSTY', 'acehiklmnoprsty'), ' ')"
 REQUISITE_XPATH = (
     f"//link[contains({_REL}, ' stylesheet ') or contains({_REL}, 'icon')"
-    f" or contains({_REL}, ' preload ') or contains({_REL}, ' manifest ')]/@href"
+    f" or contains({_REL}, ' preload ') or contains({_REL}, ' modulepreload ')"
+    f" or contains({_REL}, ' manifest ')]/@href"
     " | //img/@src | //img/@data-src | //img/@data-lazy-src | //img/@data-original"
     " | //script/@src | //iframe/@src | //frame/@src | //embed/@src | //object/@data"
     " | //video/@src | //video/@poster | //audio/@src | //source/@src | //track/@src"
     " | //input[@type='image']/@src | //body/@background | //table/@background"
 )
-SRCSET_XPATH = "//img/@srcset | //source/@srcset | //img/@data-srcset"
+SRCSET_XPATH = (
+    "//img/@srcset | //source/@srcset | //img/@data-srcset | //source/@data-srcset"
+    f" | //link[contains({_REL}, ' preload ')]/@imagesrcset"
+)
 
 # Compiled once (lxml would compile each expression again on every page), returning plain
 # strings: lxml's default "smart" strings each build a Python proxy of their parent element.

@@ -230,3 +230,21 @@ def test_a_meta_refresh_is_a_page_link() -> None:
 )
 def test_session_ids_do_not_make_urls_different(url: str, key: str) -> None:
     assert url_key(url) == key
+
+
+def test_preloads_and_lazy_sources_are_requisites() -> None:
+    found = links(
+        '<link rel="modulepreload" href="/assets/chunk-4f2a.js">'
+        '<link rel="preload" as="image" href="/hero.jpg" imagesrcset="/hero-800.jpg 800w">'
+        '<picture><source data-srcset="/lazy-800.webp 800w"><img data-src="/lazy.jpg"></picture>'
+    )
+    assert set(found.requisites) == {
+        f"https://news.example.com{p}"
+        for p in (
+            "/assets/chunk-4f2a.js",
+            "/hero.jpg",
+            "/hero-800.jpg",
+            "/lazy-800.webp",
+            "/lazy.jpg",
+        )
+    }
