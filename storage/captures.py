@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 import surt
 from sqlalchemy import Table, insert, select
+from w3lib.url import safe_url_string
 
 from storage import crawllog
 from storage.archive import Archive
@@ -42,6 +43,17 @@ def surt_key(url: str) -> str:
         return surt.surt(url)
     except Exception:  # surt raises many exception types on odd URLs
         return url
+
+
+def redirect_target(url: str, location: str) -> str:
+    """Where a redirect leads, spelled as the crawler then requests it (Scrapy's rule):
+    percent-encoded, since a Location may hold spaces or raw UTF-8, and without a fragment,
+    so that a hop's ``redirect_to`` names the row of the next hop."""
+    try:
+        raw = location.encode("latin-1")  # the bytes the server sent, as headers are decoded
+    except UnicodeEncodeError:
+        raw = location.encode("utf-8")
+    return urljoin(url, safe_url_string(raw)).partition("#")[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +205,7 @@ class CaptureRecorder:
     ) -> dict:
         location_header = exchange.header("Location")
         redirect_to = (
-            urljoin(exchange.url, location_header)
+            redirect_target(exchange.url, location_header)
             if location_header and 300 <= exchange.status < 400
             else None
         )

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import cast
-from urllib.parse import urljoin
 
 from sqlalchemy import (
     Column,
@@ -46,7 +45,7 @@ from sqlalchemy import (
 
 from storage import crawllog
 from storage.archive import Archive
-from storage.captures import surt_key, to_millis
+from storage.captures import redirect_target, surt_key, to_millis
 from storage.exceptions import ArchiveError
 from storage.models import Capture, Crawl, Document
 from storage.timeutil import as_utc, parse_warc_date
@@ -159,7 +158,7 @@ def capture_row(info: RecordInfo, warc_file: str) -> dict:
         mime = _mime(http.get_header("Content-Type"))
         location = http.get_header("Location")
         if location and status is not None and 300 <= status < 400:
-            redirect = urljoin(url, location)
+            redirect = redirect_target(url, location)
     length: int | None
     if info.rec_type == "response":
         length = info.payload_length

@@ -150,12 +150,14 @@ def test_redirects_are_archived_hop_by_hop_within_scope(wild: Wild) -> None:
         "/form/see-other": (303, "/thanks.html"),
         "/temp": (307, "/temp-target.html"),
         "/perm": (308, "/perm-target.html"),
-        "/spaced": (302, "/new%20page.html"),
+        "/spaced": (302, "/new%20page.html"),  # Location: /new page.html
+        "/to-fragment": (302, "/fragment-target.html"),  # Location: ...#part-2
     }
     for source, (status, target) in hops.items():
         hop = caps[ORIGIN + source]
         assert hop.status == status and hop.record_type == "response", source
-        assert caps[ORIGIN + target].status == 200, target
+        assert hop.redirect_to == ORIGIN + target, (source, hop.redirect_to)
+        assert caps[hop.redirect_to].status == 200, target
     # Off the site: the hop is archived, the other site's page is not crawled.
     elsewhere = caps[ORIGIN + "/go/elsewhere"]
     assert elsewhere.status == 301
