@@ -29,6 +29,7 @@ from storage.captures import CaptureRecorder
 from storage.documents import HTML_TYPES, captures_without_documents, save_documents
 from storage.exceptions import StorageError
 from storage.exchange import FailedFetch, HttpExchange
+from storage.html import undeclared_html
 from storage.warc.writer import WarcFileWriter
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,14 @@ def software_name() -> str:
         f"reftrail/{_version('reftrail')} (Scrapy/{_version('scrapy')}; "
         f"warcio/{_version('warcio')}; Twisted/{_version('twisted')})"
     )
+
+
+def _is_html(exchange: HttpExchange) -> bool:
+    """Declared HTML, or HTML sent without a Content-Type (sniffed, as browsers do)."""
+    mime = exchange.mime
+    if mime is not None:
+        return mime in HTML_TYPES
+    return undeclared_html(exchange.body, exchange.header("Content-Encoding"))
 
 
 class CaptureService:
@@ -171,9 +180,7 @@ class CaptureService:
 
     # --- called from the reactor thread ---------------------------------------------------
     def add_exchange(self, exchange: HttpExchange) -> None:
-        extract = (
-            self.extract_text and exchange.status == 200 and (exchange.mime or "") in HTML_TYPES
-        )
+        extract = self.extract_text and exchange.status == 200 and _is_html(exchange)
         self._put(_Exchange(exchange, extract))
 
     def add_failure(self, failure: FailedFetch) -> None:

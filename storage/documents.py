@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, or_, select
 
 from storage.archive import Archive
 from storage.models import Capture, Document
@@ -50,7 +50,11 @@ class PendingExtraction:
 def captures_without_documents(
     archive: Archive, *, crawl_id: int | None = None, batch: int = 500
 ) -> Iterator[PendingExtraction]:
-    """HTML 200 responses (not revisits) lacking a Document, oldest first, in batches."""
+    """HTML 200 responses (not revisits) lacking a Document, oldest first, in batches.
+
+    Responses sent without a Content-Type are included: ``extract_document`` tells whether
+    they are HTML (a page served bare still has text to search).
+    """
     last_id = 0
     while True:
         query = (
@@ -63,7 +67,8 @@ def captures_without_documents(
                 Capture.id > last_id,
                 Capture.record_type == "response",
                 Capture.status == 200,
-                Capture.mime.in_(sorted(HTML_TYPES)),
+                # Undeclared payloads too: the extraction sniffs them (HTML or a blank row).
+                or_(Capture.mime.in_(sorted(HTML_TYPES)), Capture.mime.is_(None)),
             )
             .order_by(Capture.id)
             .limit(batch)

@@ -24,7 +24,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from storage.exceptions import StorageError
-from storage.html import HTML_LANG, declared_language, decode_content, html_text
+from storage.html import HTML_LANG, declared_language, decode_content, html_text, looks_like_html
 from storage.warc.reader import read_record
 
 logger = logging.getLogger(__name__)
@@ -74,10 +74,13 @@ def extract_document(
     markup and URL): about half the CPU on news pages, for slightly less recall.
     """
     try:
-        html = html_text(decode_content(body, content_encoding), content_type)
+        payload = decode_content(body, content_encoding)
     except (OSError, ValueError, zlib.error, brotli.error) as exc:
         logger.warning("cannot decode %s for extraction: %s", url, exc)
         return None
+    if not content_type and not looks_like_html(payload[:1024]):
+        return None  # sent without a Content-Type, and not HTML either
+    html = html_text(payload, content_type)
     if mode == "fast":
         result = _fast_extraction(html, url)
     else:

@@ -14,6 +14,10 @@ from w3lib.encoding import html_to_unicode
 
 # trafilatura detects language only with an optional model; the page's own declaration is
 # the next best thing (and what a researcher filtering by language expects).
+# What a page sent without Content-Type starts with, after any BOM and whitespace, if it is
+# HTML (the WHATWG sniffing rules' HTML signatures, lower-cased; a comment may come first).
+HTML_SIGNATURES = (b"<!doctype html", b"<html", b"<head", b"<body", b"<title", b"<!--", b"<meta")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 HTML_LANG = re.compile(
     r"""<html\b[^>]*?\blang\s*=\s*["']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]+)*)""", re.I
 )
@@ -59,3 +63,20 @@ def declared_language(html: str) -> str | None:
     """The language ``<html lang>`` declares, lower-cased, or None."""
     match = HTML_LANG.search(html[:5000])
     return match.group(1).lower() if match else None
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether an undeclared payload (no Content-Type) is HTML, as browsers sniff it."""
+    head = body[:1024]
+    if head.startswith(UTF16_BOMS):
+        head = head.decode("utf-16", errors="ignore").encode("ascii", errors="ignore")
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return head.startswith(HTML_SIGNATURES)
+
+
+def undeclared_html(body: bytes, content_encoding: str | None) -> bool:
+    """Whether a payload sent without Content-Type is HTML once its content coding is undone."""
+    try:
+        return looks_like_html(decode_content(body, content_encoding)[:1024])
+    except (OSError, ValueError, zlib.error, brotli.error):
+        return False

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from storage.documents import captures_without_documents, save_documents
-from storage.extract import extract_stored
+from storage.extract import extract_document, extract_stored
+from storage.html import looks_like_html
 from storage.models import Capture, Document
 from tests.storage.builders import build_archive
 
@@ -82,3 +83,23 @@ def test_writes_inside_a_batch_commit_together_or_not_at_all(archive):
         save_documents(archive, [(first.capture_id, first.url, {"text": "one"})])
         save_documents(archive, [(second.capture_id, second.url, {"text": "two"})])
     assert stored() == {first.capture_id, second.capture_id}
+
+
+def test_a_page_sent_without_content_type_is_extracted_if_it_is_html() -> None:
+    page = (
+        b"\xef\xbb\xbf\n <!DOCTYPE html><html lang=en><title>Bare</title><body><p>"
+        + (b"Served without any Content-Type header, still a page worth searching. " * 5)
+        + b"</p></body></html>"
+    )
+    fields = extract_document(
+        page, url="http://example.com/", content_type=None, content_encoding=None
+    )
+    assert fields is not None and fields["title"] == "Bare"
+    assert "worth searching" in (fields["text"] or "")
+    gif = b"GIF89a\x01\x00\x01\x00" + bytes(100)
+    assert (
+        extract_document(gif, url="http://example.com/x", content_type=None, content_encoding=None)
+        is None
+    )
+    assert looks_like_html("<html><p>UTF-16</p></html>".encode("utf-16"))
+    assert not looks_like_html(b"%PDF-1.7")
