@@ -146,6 +146,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's own, except that the site spider may decline a redirect (scope, once per URL).
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.redirects.ScopedRedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.redirects.ScopedMetaRefreshMiddleware": 580,
     "crawler.middlewares.address_guard.AddressGuardMiddleware": 760,
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
 }

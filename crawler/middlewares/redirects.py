@@ -1,4 +1,5 @@
-"""Redirects of a site crawl's requests follow the crawl's scope and are fetched once.
+"""Redirects of a site crawl's requests follow the crawl's scope and are fetched once; a
+page that refreshes itself is not a redirect.
 
 Scrapy's RedirectMiddleware follows every redirect: to another site (a page link that the
 crawl would never follow), to an ``--exclude``d URL, or to a URL already fetched (``/old``
@@ -7,13 +8,20 @@ marked by the site spider (:data:`SCOPED`) asks the spider first; a redirect it 
 handed to the spider as the 3xx response it is, already archived hop by hop by the capture
 middleware. Requests without the mark (robots.txt, blog discovery, citations, link checks)
 are redirected as Scrapy always does.
+
+A meta refresh of the site spider's own requests is left to the spider, which reads it as a
+link of the page (``crawler.links``). For other requests (the blog probe of a seed, citations)
+Scrapy's MetaRefreshMiddleware follows it, except to the page itself: news home pages reload
+themselves every minute, which Scrapy would follow ten times and then drop the page.
 """
 
 from __future__ import annotations
 
 from scrapy import Request
-from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.http import Response
+
+from crawler.scope import url_key
 
 # Request meta key: the spider's ``redirect_allowed(request, url)`` decides this redirect.
 SCOPED = "reftrail_scoped_redirect"
@@ -30,3 +38,21 @@ class ScopedRedirectMiddleware(RedirectMiddleware):
         if decide is not None and not decide(request, result.url):
             return response
         return result
+
+
+class ScopedMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """MetaRefreshMiddleware that leaves the site spider's pages and self-refreshes alone."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get(SCOPED):
+            return response
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and _refreshes_itself(request, result.url):
+            return response
+        return result
+
+
+def _refreshes_itself(request: Request, url: str) -> bool:
+    key = url_key(url)
+    earlier = [request.url, *request.meta.get("redirect_urls", [])]
+    return any(url_key(u) == key for u in earlier)

@@ -72,9 +72,6 @@ class SiteSpider(scrapy.Spider):
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
         apply_contact_url(settings)
-        # A meta refresh is followed as a link of the page (crawler.links), within scope;
-        # Scrapy's middleware would swallow the page's own links and loop on self-refreshes.
-        settings.set("METAREFRESH_ENABLED", False, priority="spider")
         # A robots.txt answering 5xx forbids its host (RFC 9309), as it does for Heritrix.
         settings.set("REFTRAIL_ROBOTS_5XX_DISALLOW", True, priority="spider")
         # A 429/503 with Retry-After holds the host that long, then asks once more.

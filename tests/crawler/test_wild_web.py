@@ -238,16 +238,32 @@ def test_crawl_delay_spaces_a_hosts_requests(wild: Wild) -> None:
     assert min(gaps) >= 0.9, gaps
 
 
-@pytest.fixture(scope="module")
-def moved_seed(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wild]:
-    """One seed (so the blog probe fetches it) that redirects to another site."""
+def _single_seed(db: str, tmp: pytest.TempPathFactory, path: str) -> Iterator[Wild]:
+    """A crawl of one seed (so the blog probe fetches it first), at most five pages."""
     site = WildSite()
-    root = tmp_path_factory.mktemp(f"wild-moved-{module_db}") / "archive"
-    with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
-        seed = f"{ORIGIN}/go/elsewhere"
-        args = ["crawl", seed, "--max-pages", "5", *crawl_settings(web)]
+    root = tmp.mktemp(f"wild-single-{db}") / "archive"
+    with FakeWeb(sites=[site]) as web, database_for(db) as url:
+        args = ["crawl", ORIGIN + path, "--max-pages", "5", *crawl_settings(web)]
         proc = run_cli(args, web=web, archive=root, database_url=url)
         yield Wild(site, proc, root, url)
+
+
+@pytest.fixture(scope="module")
+def moved_seed(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wild]:
+    """A seed that redirects to another site."""
+    yield from _single_seed(module_db, tmp_path_factory, "/go/elsewhere")
+
+
+@pytest.fixture(scope="module")
+def reloading_seed(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wild]:
+    """A seed that reloads itself every 30 s (meta refresh to its own URL)."""
+    yield from _single_seed(module_db, tmp_path_factory, "/refresh/self.html")
+
+
+def test_a_seed_that_reloads_itself_is_crawled_once(reloading_seed: Wild) -> None:
+    assert reloading_seed.proc.returncode == 0, reloading_seed.proc.stderr[-3000:]
+    assert reloading_seed.served("/refresh/self.html") == 1
+    assert reloading_seed.served("/refresh/linked.html") == 1
 
 
 def test_a_seed_that_moved_to_another_site_is_crawled_there(moved_seed: Wild) -> None:
