@@ -111,6 +111,8 @@ class SiteSpider(scrapy.Spider):
         self.seen = run.seen
         self.seen_keys = {url_key(url) for url in run.seen}
         pending = list(run.pending)
+        # Pages were in scope when found: a host a seed redirected to stays in the crawl.
+        self.scope.hosts.update(host_of(p.url) for p in pending if p.kind == PAGE)
         self.pages_scheduled = run.pages_done + sum(1 for p in pending if p.kind == PAGE)
         if run.resumed:
             logger.info(

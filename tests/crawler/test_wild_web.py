@@ -293,3 +293,27 @@ def test_zz_reindex_and_verify_agree_with_the_crawl(wild: Wild) -> None:
     assert after == before, (lost[:3], added[:3])
     verified = run_cli(["verify"], web=None, archive=wild.root, database_url=wild.database_url)
     assert verified.returncode == 0, verified.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def resumed_move(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wild]:
+    """Two seeds, one redirecting to another site; stopped after four pages, then resumed."""
+    site = WildSite()
+    root = tmp_path_factory.mktemp(f"wild-resumed-{module_db}") / "archive"
+    seeds = [f"{ORIGIN}/go/elsewhere", f"{ORIGIN}/empty.html"]
+    with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
+        stop = crawl_settings(web, CLOSESPIDER_PAGECOUNT=4, CONCURRENT_REQUESTS=1)
+        first = run_cli(["crawl", *seeds, *stop], web=web, archive=root, database_url=url)
+        assert "closespider_pagecount" in first.stderr, first.stderr[-3000:]
+        assert site.count("/about.html", OTHER_HOST) == 0, "stopped too late to test resuming"
+        proc = run_cli(
+            ["crawl", *seeds, *crawl_settings(web)], web=web, archive=root, database_url=url
+        )
+        yield Wild(site, proc, root, url)
+
+
+def test_a_resumed_crawl_keeps_the_site_a_seed_moved_to(resumed_move: Wild) -> None:
+    assert resumed_move.proc.returncode == 0, resumed_move.proc.stderr[-3000:]
+    assert "resuming crawl" in resumed_move.proc.stderr
+    assert resumed_move.served("/about.html", OTHER_HOST) == 1
+    assert resumed_move.served("/", OTHER_HOST) == 1  # linked from about.html
