@@ -45,6 +45,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.max_crawl_delay = crawler.settings.getfloat("REFTRAIL_CRAWL_DELAY_MAX", 30.0)
         self.disallow_on_5xx = crawler.settings.getbool("REFTRAIL_ROBOTS_5XX_DISALLOW")
         self._next_start: dict[str, float] = {}  # netloc -> monotonic time of its next turn
+        self._delays: dict[str, float] = {}  # netloc -> its Crawl-delay (0: none)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         pending = self._parsers.get(urlparse_cached(request).netloc)
@@ -77,9 +78,14 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         await super().process_request(request)  # raises IgnoreRequest when disallowed
         if request.meta.get("dont_obey_robotstxt"):
             return
-        delay = self._crawl_delay(await self.robot_parser(request), request)
+        netloc = urlparse_cached(request).netloc
+        delay = self._delays.get(netloc)
+        if delay is None:  # once per host: the parser is known by now
+            delay = self._delays[netloc] = self._crawl_delay(
+                await self.robot_parser(request), request
+            )
         if delay:
-            await self._wait_turn(urlparse_cached(request).netloc, delay)
+            await self._wait_turn(netloc, delay)
 
     def _crawl_delay(self, parser: RobotParser | None, request: Request) -> float:
         read = getattr(parser, "crawl_delay", None)
