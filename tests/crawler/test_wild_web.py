@@ -195,6 +195,13 @@ def test_text_is_extracted_in_the_pages_own_encoding(wild: Wild) -> None:
     assert docs[ORIGIN + "/utf16.html"].title == "UTF-16 page"
 
 
+def test_unregistered_status_codes_are_archived(wild: Wild) -> None:
+    caps = {c.url: c for c in wild.captures()}
+    for code in (999, 520):
+        capture = caps[f"{ORIGIN}/status/{code}"]
+        assert capture.status == code and capture.record_type == "response", code
+
+
 def test_retry_after_is_honoured(wild: Wild) -> None:
     rows = [c for c in wild.captures() if c.url == ORIGIN + "/ratelimited.html"]
     assert [r.status for r in rows] == [429, 200], [(r.status, r.error) for r in rows]

@@ -70,6 +70,8 @@ HOME_LINKS = [
     "/perm",
     "/spaced",
     "/to-fragment",
+    "/status/999",
+    "/status/520",
     "/sess/start.html",
     "/no-type.html",
     "/utf16.html",
@@ -149,6 +151,7 @@ class WildSite(Site):
         for path, handler in pages.items():
             self.route(re.escape(path), handler, host=HOST)
         self.route("/robots.txt", self.robots_error, host=BROKEN_ROBOTS_HOST)
+        self.route(r"/status/(?P<code>\d{3})", self.odd_status, host=HOST)
         self.route(r"/img/.+\.png", self.image)
         self.route(r"/sess/(?P<page>[a-z]+)\.html(?:;jsessionid=\w+)?", self.session, host=HOST)
         self.route("/robots.txt", lambda r: redirect("/robots-real.txt"), host=CDN_HOST)
@@ -312,6 +315,10 @@ class WildSite(Site):
             '<div style="background:url(/img/logo.png)"></div>'
         )
         return self.page("Many references to a few files", body, head=head)
+
+    def odd_status(self, request: Request, code: str) -> Response:
+        """Codes outside the HTTP registry (LinkedIn's 999, Cloudflare's 520)."""
+        return html(f"<html><body><h1>Error {code}</h1></body></html>", status=int(code))
 
     def robots_error(self, request: Request) -> Response:
         return html("<h1>500 Internal Server Error</h1>", status=500)
