@@ -122,11 +122,12 @@ class SiteSpider(scrapy.Spider):
                 run.pages_done,
             )
         # Seeds not in the frontier yet: a new crawl, or one killed before it recorded them.
-        seeds = [
-            PendingURL(url, 0, PAGE) for url in dict.fromkeys(self.seeds) if url not in self.seen
-        ]
-        self.seen.update(p.url for p in seeds)
-        self.seen_keys.update(url_key(p.url) for p in seeds)
+        # One seed given in two spellings (HTTPS://WWW.EXAMPLE.COM/ and https://www...) is one.
+        seeds = []
+        for url in self.seeds:
+            if url not in self.seen and not self._seen_as_other_spelling(url):
+                self._take(url)
+                seeds.append(PendingURL(url, 0, PAGE))
         self.pages_scheduled += len(seeds)
         self.service.add_frontier(seeds)
         return seeds + pending

@@ -69,7 +69,8 @@ def wild(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     site = WildSite()
     root = tmp_path_factory.mktemp(f"wild-{module_db}") / "archive"
     with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
-        seeds = [web.url("wild-home"), IDN_SEED]
+        # The home page twice: also in capitals, as a user may paste it.
+        seeds = [web.url("wild-home"), IDN_SEED, "HTTPS://WWW.MARSH-END-POST.COM/"]
         args = ["crawl", *seeds, "--max-pages", "80", *crawl_settings(web)]
         proc = run_cli(args, web=web, archive=root, database_url=url)
         yield Wild(site, proc, root, url)
@@ -173,6 +174,7 @@ def test_session_ids_in_urls_do_not_make_new_pages(wild: Wild) -> None:
 
 def test_one_url_spelled_several_ways_is_fetched_once(wild: Wild) -> None:
     assert wild.served("/caf%C3%A9/menu.html") == 1
+    assert wild.served("/") == 1  # a seed also given in capitals
     assert wild.served("/Mixed.html") == 1
     assert wild.served("/story.html?b=2&a=1") + wild.served("/story.html?a=1&b=2") == 1
 
