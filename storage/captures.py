@@ -45,15 +45,19 @@ def surt_key(url: str) -> str:
         return url
 
 
-def redirect_target(url: str, location: str) -> str:
+def redirect_target(url: str, location: str) -> str | None:
     """Where a redirect leads, spelled as the crawler then requests it (Scrapy's rule):
     percent-encoded, since a Location may hold spaces or raw UTF-8, and without a fragment,
-    so that a hop's ``redirect_to`` names the row of the next hop."""
+    so that a hop's ``redirect_to`` names the row of the next hop. None for a Location that
+    is no URL at all (``http://[oops``): the hop is archived all the same."""
     try:
         raw = location.encode("latin-1")  # the bytes the server sent, as headers are decoded
     except UnicodeEncodeError:
         raw = location.encode("utf-8")
-    return urljoin(url, safe_url_string(raw)).partition("#")[0]
+    try:
+        return urljoin(url, safe_url_string(raw)).partition("#")[0]
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

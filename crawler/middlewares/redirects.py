@@ -31,7 +31,10 @@ class ScopedRedirectMiddleware(RedirectMiddleware):
     """RedirectMiddleware that lets the site spider decline a redirect target."""
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        result = super().process_response(request, response)
+        try:
+            result = super().process_response(request, response)
+        except ValueError:  # a Location that is no URL ("http://[oops"): nowhere to go
+            return response
         if not isinstance(result, Request) or not request.meta.get(SCOPED):
             return result
         decide = getattr(self.crawler.spider, "redirect_allowed", None)

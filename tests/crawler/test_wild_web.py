@@ -159,6 +159,9 @@ def test_redirects_are_archived_hop_by_hop_within_scope(wild: Wild) -> None:
         assert hop.status == status and hop.record_type == "response", source
         assert hop.redirect_to == ORIGIN + target, (source, hop.redirect_to)
         assert caps[hop.redirect_to].status == 200, target
+    # A Location that is no URL: the hop is archived and the crawl goes on.
+    assert caps[ORIGIN + "/bad-location"].status == 302
+    assert caps[ORIGIN + "/bad-location"].redirect_to is None
     # Off the site: the hop is archived, the other site's page is not crawled.
     elsewhere = caps[ORIGIN + "/go/elsewhere"]
     assert elsewhere.status == 301
