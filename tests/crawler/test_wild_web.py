@@ -32,7 +32,7 @@ from storage.archive import Archive
 from storage.models import Capture, Document, FrontierEntry
 from storage.warc.reader import iter_records
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
-from tests.interop.tools import warcio_check
+from tests.interop.tools import cdxj_index, warcio_check
 
 ORIGIN = f"https://{HOST}"
 
@@ -82,6 +82,9 @@ def test_the_crawl_ends_well_and_its_warcs_are_valid(wild: Wild) -> None:
     warcs = sorted((wild.root / "warcs").iterdir())
     warcio_check(warcs, require_digests=True)
     assert all(next(iter_records(p)).rec_type == "warcinfo" for p in warcs)
+    indexed = {(line["url"], line.get("status")) for line in cdxj_index(warcs)}
+    answered = {(c.url, str(c.status)) for c in wild.captures() if c.record_type == "response"}
+    assert answered <= indexed, sorted(answered - indexed)[:5]
 
 
 def test_every_response_served_is_a_capture(wild: Wild) -> None:
