@@ -71,6 +71,7 @@ def wild(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
     with FakeWeb(sites=[site]) as web, database_for(module_db) as url:
         # The home page twice: also in capitals, as a user may paste it.
         seeds = [web.url("wild-home"), IDN_SEED, "HTTPS://WWW.MARSH-END-POST.COM/"]
+        seeds.append(f"{ORIGIN}/report.pdf")  # a start URL that is no page
         args = ["crawl", *seeds, "--max-pages", "80", *crawl_settings(web)]
         proc = run_cli(args, web=web, archive=root, database_url=url)
         yield Wild(site, proc, root, url)
@@ -201,6 +202,12 @@ def test_text_is_extracted_in_the_pages_own_encoding(wild: Wild) -> None:
         assert doc.language == "ja"
     assert CP1252_TEXT in docs[ORIGIN + "/cp1252-undeclared.html"].text
     assert docs[ORIGIN + "/utf16.html"].title == "UTF-16 page"
+
+
+def test_a_pdf_seed_is_archived(wild: Wild) -> None:
+    capture = {c.url: c for c in wild.captures()}[f"{ORIGIN}/report.pdf"]
+    assert capture.status == 200 and capture.mime == "application/pdf"
+    assert wild.served("/report.pdf") == 1
 
 
 def test_unregistered_status_codes_are_archived(wild: Wild) -> None:
