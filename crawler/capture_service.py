@@ -35,9 +35,6 @@ from storage.warc.writer import WarcFileWriter
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-# Archived pages a worker reads back and extracts per task in the catch-up pass: fewer
-# hand-offs through the process pool, each still small.
-CATCH_UP_BATCH = 16
 
 SERVICE_ATTR = "_reftrail_capture_service"
 
@@ -293,21 +290,8 @@ class CaptureService:
         locations and stores results.
         """
         assert self.run is not None
-        count = 0
-        batch: list[tuple[int, str, str, int, int]] = []
-        for pending in captures_without_documents(self.archive, crawl_id=self.run.id):
-            batch.append(
-                (pending.capture_id, pending.url, pending.warc_file, pending.offset, pending.length)
-            )
-            if len(batch) == CATCH_UP_BATCH:
-                self.pool.submit_stored(self.archive.warc_dir, batch, self._stored_documents)
-                batch = []
-            count += 1
-            if count % 500 == 0:
-                logger.info("text extraction: %d archived pages handed out so far", count)
-        if batch:
-            self.pool.submit_stored(self.archive.warc_dir, batch, self._stored_documents)
-        return count
+        pending = captures_without_documents(self.archive, crawl_id=self.run.id)
+        return self.pool.submit_pending(self.archive.warc_dir, pending, self._stored_documents)
 
     def _stored_documents(self, answers: list | None) -> None:
         for capture_id, url, fields, error in answers or ():

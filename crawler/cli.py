@@ -27,6 +27,8 @@ from storage.exceptions import StorageError
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
+    from storage.archive import Archive
+
 app = typer.Typer(
     name="reftrail",
     help="Archive a blog and everything it cites into standard WARC files.",
@@ -255,14 +257,21 @@ def _print_summary(outcome: object, archive_dir: str | None) -> None:
 
 
 @contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+def _progress_bar(label: str, unit: str = "bytes") -> Iterator[Callable[[int, int], None]]:
     """A Rich progress bar on a terminal; nothing elsewhere. Yields a (done, total) callback."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeRemainingColumn,
+    )
 
     if not console.is_terminal:
         yield lambda done, total: None
         return
-    columns = (label, BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    count = DownloadColumn() if unit == "bytes" else MofNCompleteColumn()
+    columns = (label, BarColumn(), count, TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
@@ -312,14 +321,22 @@ def verify(
 
 
 @app.command()
-def reindex(archive: ArchiveOption = None) -> None:
-    """Rebuild the capture table from the WARC files alone."""
+def reindex(
+    archive: ArchiveOption = None,
+    text: Annotated[
+        bool,
+        typer.Option(help="Also extract the text of archived HTML pages that have none."),
+    ] = True,
+) -> None:
+    """Rebuild the capture table from the WARC files alone, then the pages' text."""
     from storage.archive import Archive
     from storage.reindex import reindex as run_reindex
 
     try:
-        with Archive.open(archive, create=False) as opened, _progress_bar("reindex") as progress:
-            report = run_reindex(opened, progress=progress)
+        with Archive.open(archive, create=False) as opened:
+            with _progress_bar("reindex") as progress:
+                report = run_reindex(opened, progress=progress)
+            extracted = _reextract(opened) if text and not report.problems else 0
     except StorageError as exc:
         raise fail(str(exc)) from exc
     for line in report.problems:
@@ -328,10 +345,33 @@ def reindex(archive: ArchiveOption = None) -> None:
         f"reindex: {report.files} files, {report.records} records read in "
         f"{report.seconds:.1f} s ({report.records_per_second:.0f}/s); captures "
         f"{report.inserted} inserted, {report.updated} updated, {report.deleted} deleted; "
-        f"{report.failures} failed fetches from crawl logs"
+        f"{report.failures} failed fetches from crawl logs; text extracted for "
+        f"{extracted} pages"
     )
     if report.problems:
         raise typer.Exit(1)
+
+
+def _reextract(archive: Archive) -> int:
+    """Text for the pages reindex brought back (settings as a crawl reads them)."""
+    from crawler.allocator import AllocatorError
+    from crawler.config import build_settings
+    from crawler.reextract import extract_missing_text
+
+    settings = build_settings([])
+    if not settings.getbool("REFTRAIL_EXTRACT_TEXT"):
+        return 0
+    try:
+        with _progress_bar("text", unit="pages") as progress:
+            return extract_missing_text(
+                archive,
+                workers=settings.getint("REFTRAIL_EXTRACT_WORKERS"),
+                mode=settings.get("REFTRAIL_EXTRACT_MODE"),
+                allocator=settings.get("REFTRAIL_EXTRACT_ALLOCATOR"),
+                progress=progress,
+            )
+    except AllocatorError as exc:
+        raise fail(str(exc), 2) from exc
 
 
 @app.command()

@@ -22,20 +22,26 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing import forkserver
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.allocator import AUTO, choose_allocator, preloaded
+
+if TYPE_CHECKING:
+    from storage.documents import PendingExtraction
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 256
+# Archived pages a worker reads back and extracts per task (catch-up, reindex): fewer
+# hand-offs through the process pool, each still small.
+STORED_BATCH = 16
 # What the workers' forkserver imports once, so every worker forks with it loaded.
 WORKER_PRELOAD = ["storage.extract", "crawler.citations.articles"]
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -225,6 +231,32 @@ class ExtractionPool:
         self._slots.acquire()
         task = partial(_extract_archived, warc_dir, pages, mode=self.mode)
         self._start(task, f"{len(pages)} archived pages", on_done, None)
+
+    def submit_pending(
+        self,
+        warc_dir: Path,
+        pending: Iterable[PendingExtraction],
+        on_done: Callable[[list | None], None],
+        *,
+        batch_size: int = STORED_BATCH,
+    ) -> int:
+        """Hand out archived pages in batches (:meth:`submit_stored`); how many were handed out.
+
+        Blocks while the backlog is full, so call it off the reactor thread.
+        """
+        count = 0
+        batch: list[tuple[int, str, str, int, int]] = []
+        for page in pending:
+            batch.append((page.capture_id, page.url, page.warc_file, page.offset, page.length))
+            count += 1
+            if len(batch) == batch_size:
+                self.submit_stored(warc_dir, batch, on_done)
+                batch = []
+            if count % 500 == 0:
+                logger.info("text extraction: %d archived pages handed out so far", count)
+        if batch:
+            self.submit_stored(warc_dir, batch, on_done)
+        return count
 
     def try_run(
         self,

@@ -329,6 +329,19 @@ def test_zz_reindex_reproduces_the_capture_table_from_the_warcs_alone(crawled: C
     assert result.returncode == 0, result.stderr[-3000:]
     after = _index_rows(crawled)
     assert after == before, (sorted(before - after)[:3], sorted(after - before)[:3])
+    # ... and the pages' text: a database rebuilt from the WARCs is searchable again.
+    with crawled.open() as archive, archive.session() as session:
+        html = session.scalars(
+            select(Capture.id).where(
+                Capture.status == 200,
+                Capture.record_type == "response",
+                Capture.mime == "text/html",
+            )
+        ).all()
+        documents = dict(session.execute(select(Document.capture_id, Document.title)).all())
+    assert html and set(html) <= set(documents), len(set(html) - set(documents))
+    assert f"text extracted for {len(documents)} pages" in " ".join(result.stderr.split())
+    assert sum(1 for title in documents.values() if title) >= len(html) // 2
     verified = run_cli(
         ["verify"], web=None, archive=crawled.root, database_url=crawled.database_url
     )
