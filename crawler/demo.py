@@ -84,7 +84,7 @@ Try next:
   reftrail search river --archive {folder}    full-text search over posts and cited articles
   reftrail serve --archive {folder}           browse, search and replay at http://127.0.0.1:8000/
   reftrail verify --archive {folder}          check every record's digests and every row
-  reftrail reindex --archive {folder}         rebuild the capture table from the WARCs alone
+  reftrail reindex --archive {folder}         rebuild the capture table and text from the WARCs
   sqlite3 {folder}/reftrail.db "select status, count(*) from capture group by status"
   sqlite3 {folder}/reftrail.db "select url, error from capture where error is not null"
   sqlite3 {folder}/reftrail.db "select title, author, published from document"
