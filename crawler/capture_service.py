@@ -96,6 +96,7 @@ class CaptureService:
         self.pool = ExtractionPool(
             self.settings.getint("REFTRAIL_EXTRACT_WORKERS"),
             limit=self.settings.getint("REFTRAIL_EXTRACT_BACKLOG"),
+            max_bytes=self.settings.getint("REFTRAIL_EXTRACT_BACKLOG_MB") * 1024 * 1024,
             mode=self.settings.get("REFTRAIL_EXTRACT_MODE"),
             allocator=self.settings.get("REFTRAIL_EXTRACT_ALLOCATOR"),
         )

@@ -5,9 +5,10 @@ in worker processes it uses the cores Scrapy's single thread leaves idle. Worker
 ``forkserver`` because the crawler process has threads, which ``fork`` would copy in a broken
 state, and run at lower priority so fetching always goes first.
 
-At most ``limit`` pages are in flight: payloads waiting for a worker live in memory, so a
-crawl that outruns extraction skips pages (``try_submit`` returns False) instead of growing
-without bound; the crawl's catch-up pass reads those back from the WARCs when it ends.
+At most ``limit`` pages, and ``max_bytes`` of their payloads, are in flight: payloads waiting
+for a worker live in memory, so a crawl that outruns extraction skips pages (``try_submit``
+returns False) instead of growing without bound, however large its pages; the crawl's
+catch-up pass reads those back from the WARCs when it ends.
 Other CPU-heavy work of the crawl (a cited article's text, ``crawler/citations``) runs in the
 same workers through :meth:`ExtractionPool.try_run`.
 """
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 256
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # Archived pages a worker reads back and extracts per task (catch-up, reindex): fewer
 # hand-offs through the process pool, each still small.
 STORED_BATCH = 16
@@ -141,6 +143,7 @@ class ExtractionPool:
         workers: int = 0,
         *,
         limit: int = DEFAULT_LIMIT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         mode: str = "precise",
         allocator: str = AUTO,
     ) -> None:
@@ -154,6 +157,8 @@ class ExtractionPool:
         self.mode = mode
         self.allocator = allocator
         self.limit = limit
+        self.max_bytes = max_bytes
+        self._bytes = 0  # payload bytes held by pages in flight
         self._slots = threading.BoundedSemaphore(limit)
         self._executor: ProcessPoolExecutor | None = None
         self._in_flight = 0
@@ -209,10 +214,16 @@ class ExtractionPool:
             broken.shutdown(wait=False, cancel_futures=True)
 
     def try_submit(self, job: ExtractionJob) -> bool:
-        """Queue a page unless ``limit`` pages are already waiting; True if queued."""
-        if not self._slots.acquire(blocking=False):
-            return False
-        self._start(self._task(job), job.url, job.on_done, None)
+        """Queue a page unless ``limit`` pages or ``max_bytes`` of payloads are already
+        waiting (one page is always let in, however large); True if queued."""
+        size = len(job.body)
+        with self._lock:
+            if self._bytes and self._bytes + size > self.max_bytes:
+                return False
+            if not self._slots.acquire(blocking=False):
+                return False
+            self._bytes += size
+        self._start(self._task(job), job.url, job.on_done, None, size=size)
         return True
 
     def submit_stored(
@@ -293,13 +304,15 @@ class ExtractionPool:
         label: str,
         on_done: Callable[[Any], None],
         on_lost: Callable[[], None] | None,
+        *,
+        size: int = 0,
     ) -> None:
         with self._lock:
             self._in_flight += 1
         try:
             future = self._submit(task)
         except BaseException:
-            self._finish()
+            self._finish(size)
             raise
 
         def finished(done: Future) -> None:
@@ -315,7 +328,7 @@ class ExtractionPool:
                 logger.exception("text extraction failed for %s", label)
                 result = None
             finally:
-                self._finish()
+                self._finish(size)
             if not lost:
                 on_done(result)
             elif on_lost is not None:
@@ -330,9 +343,10 @@ class ExtractionPool:
             self._replace_broken_pool()
             return self._pool().submit(task)
 
-    def _finish(self) -> None:
+    def _finish(self, size: int = 0) -> None:
         with self._lock:
             self._in_flight -= 1
+            self._bytes -= size
             self._lock.notify_all()
         self._slots.release()
 

@@ -35,6 +35,8 @@ REFTRAIL_EXTRACT_WORKERS = 0
 # Pages held in memory waiting for extraction; beyond this the crawl goes on and the pages
 # are extracted from the WARCs when the crawl ends (bounded memory on any crawl size).
 REFTRAIL_EXTRACT_BACKLOG = 256
+# ... and at most this many megabytes of their payloads (a crawl of very large pages).
+REFTRAIL_EXTRACT_BACKLOG_MB = 256
 # trafilatura pipeline: "fast" (no fallback extractors; metadata the page declares) or
 # "precise" (its defaults): on the corpus both keep the same passages and dates, fast in
 # half the CPU (tests/storage/test_extract_modes.py, benchmarks/README.md).

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crawler.allocator import AllocatorError, choose_allocator
-from crawler.extraction import ExtractionPool
+from crawler.extraction import ExtractionJob, ExtractionPool
 from tests.crawler.conftest import run_cli
 
 
@@ -84,3 +84,22 @@ def test_a_missing_allocator_library_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2, result.stderr[-2000:]
     assert "REFTRAIL_EXTRACT_ALLOCATOR" in result.stderr
+
+
+def test_the_backlog_holds_at_most_its_byte_budget_but_always_one_page() -> None:
+    pool = ExtractionPool(1, limit=100, max_bytes=1000)
+    answers: list[object] = []
+    page = b"<html><title>x</title><p>" + b"word " * 300 + b"</p></html>"  # ~1.5 KB
+
+    def job(url: str) -> ExtractionJob:
+        return ExtractionJob(page, url, "text/html", None, answers.append)
+
+    try:
+        assert pool.try_submit(job("http://example.com/1"))  # over budget alone: let in
+        assert not pool.try_submit(job("http://example.com/2"))  # the crawl defers it
+        assert pool.wait_idle(120)
+        assert pool.try_submit(job("http://example.com/3"))  # room again once done
+        assert pool.wait_idle(120)
+    finally:
+        pool.close()
+    assert len(answers) == 2
