@@ -39,6 +39,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value]
 
 
+def _is_seed(meta: dict[str, Any]) -> bool:
+    """A seed's own request (its requisites share depth 0 but are not seeds)."""
+    return meta.get("reftrail_depth", 0) == 0 and meta.get("reftrail_kind", PAGE) == PAGE
+
+
 def _is_html(response: Response, content_type: bytes) -> bool:
     """Declared HTML, or undeclared and taken for HTML by Scrapy (URL, then body sniffing)."""
     if not isinstance(response, TextResponse):
@@ -159,13 +164,14 @@ class SiteSpider(scrapy.Spider):
         if url in self.seen or self._seen_as_other_spelling(url):
             return False
         depth = request.meta.get("reftrail_depth", 0)
+        if _is_seed(request.meta):
+            self._seed_moved_to(url)
+            return True
         if request.meta.get("reftrail_kind") == REQUISITE:
             allowed = self.scope.fetches_requisite(url)
         else:
-            allowed = depth == 0 or self.scope.follows_page(url, depth)
-        if allowed and depth == 0 and request.meta.get("reftrail_kind") != REQUISITE:
-            self._seed_moved_to(url)
-        elif allowed:
+            allowed = self.scope.follows_page(url, depth)
+        if allowed:
             self._take(url)
         return allowed
 
@@ -178,7 +184,7 @@ class SiteSpider(scrapy.Spider):
         meta = response.meta
         depth = meta.get("reftrail_depth", 0)
         hops = meta.get("reftrail_hops", "")
-        if depth == 0 and response.url != meta.get("reftrail_url", response.url):
+        if _is_seed(meta) and response.url != meta.get("reftrail_url", response.url):
             self._seed_moved_to(response.url)  # redirected before this spider could decide
         content_type = (response.headers.get("Content-Type") or b"").lower()
         new: list[tuple[PendingURL, str]] = []

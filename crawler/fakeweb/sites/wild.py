@@ -147,6 +147,7 @@ class WildSite(Site):
             "/css/base.css": lambda r: static(BASE_CSS, "text/css"),
             "/fonts/body.woff2": lambda r: static(font("body"), "font/woff2"),
             "/img/moved.png": lambda r: redirect(f"{CDN}/img/moved.png", status=301),
+            "/embed/player.html": lambda r: redirect(f"{CDN}/embed/player.html", status=302),
             "/robots.txt": lambda r: static(ROBOTS, "text/plain"),
             "/report.pdf": lambda r: static(PDF, "application/pdf"),
         }
@@ -158,6 +159,7 @@ class WildSite(Site):
         self.route(r"/sess/(?P<page>[a-z]+)\.html(?:;jsessionid=\w+)?", self.session, host=HOST)
         self.route("/robots.txt", lambda r: redirect("/robots-real.txt"), host=CDN_HOST)
         self.route("/robots-real.txt", lambda r: static(CDN_ROBOTS, "text/plain"), host=CDN_HOST)
+        self.route("/embed/player.html", self.cdn_frame, host=CDN_HOST)
         self.route("/landing.html", self.landing, host=OTHER_HOST)
         self.route(r"/[^/]*\.html", self.plain_page, host=OTHER_HOST)
         self.route(r"/.*", lambda r: redirect(ORIGIN + r.target), host=BARE_HOST)
@@ -188,7 +190,8 @@ class WildSite(Site):
 
     def home(self, request: Request) -> Response:
         links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in HOME_LINKS)
-        return self.page("The Marsh End Post", f"<ul>{links}</ul>")
+        frame = '<iframe src="/embed/player.html"></iframe>'  # redirects to the CDN
+        return self.page("The Marsh End Post", f"<ul>{links}</ul>{frame}")
 
     def plain_page(self, request: Request) -> Response:
         if request.path.startswith("/members/") and "public" not in request.path:
@@ -199,6 +202,10 @@ class WildSite(Site):
     def landing(self, request: Request) -> Response:
         """Where /go/elsewhere leads: the other site's own page, linking within that site."""
         return self.page("The Marsh End Archive", '<a href="/about.html">About the archive</a>')
+
+    def cdn_frame(self, request: Request) -> Response:
+        """An embed on the CDN (reached by a redirect) whose links are the CDN's pages."""
+        return self.page("Embedded player", '<a href="/player/help.html">Help</a>')
 
     def idn_home(self, request: Request) -> Response:
         """Links to the same host in its two spellings, and root-relative."""
@@ -314,6 +321,7 @@ class WildSite(Site):
             f'<img src="{CDN}/img/ok.png"><img src="{CDN}/img/also-ok.png">'
             f'<img src="{CDN}/private/pixel.png">'
             f'<img src="https://{BROKEN_ROBOTS_HOST}/img/banner.png">'
+            f'<a href="{CDN}/player/help.html">How to use the player</a>'
             '<div style="background:url(/img/logo.png)"></div>'
         )
         return self.page("Many references to a few files", body, head=head)
