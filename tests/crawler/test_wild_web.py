@@ -263,7 +263,7 @@ def test_crawl_delay_spaces_a_hosts_requests(wild: Wild) -> None:
     assert len(times) == 4, wild.site.log
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # Measured where they arrive: a first request's TLS handshake can eat into one gap.
-    assert min(gaps) >= 0.6 and sum(gaps) >= 2.7, gaps
+    assert min(gaps) >= 0.5 and sum(gaps) >= 2.7, gaps
 
 
 def _single_seed(db: str, tmp: pytest.TempPathFactory, path: str) -> Iterator[Wild]:
