@@ -246,4 +246,7 @@ class SiteSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if _is_seed(request.meta) and "robots.txt" in str(failure.value):
+            # Nothing else tells the user why a start URL left no capture.
+            logger.warning("not fetched: robots.txt of its site forbids the seed %s", request.url)
         self.service.mark_done(request.meta.get("reftrail_url", request.url))

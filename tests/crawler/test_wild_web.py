@@ -72,6 +72,7 @@ def wild(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[W
         # The home page twice: also in capitals, as a user may paste it.
         seeds = [web.url("wild-home"), IDN_SEED, "HTTPS://WWW.MARSH-END-POST.COM/"]
         seeds.append(f"{ORIGIN}/report.pdf")  # a start URL that is no page
+        seeds.append(f"{ORIGIN}/members/secret.html")  # a start URL robots.txt forbids
         args = ["crawl", *seeds, "--max-pages", "80", *crawl_settings(web)]
         proc = run_cli(args, web=web, archive=root, database_url=url)
         yield Wild(site, proc, root, url)
@@ -99,6 +100,9 @@ def test_robots_txt_group_for_reftrail_wins_over_the_star_group(wild: Wild) -> N
     assert wild.served("/") == 1
     assert wild.served("/members/public/notice.html") == 1
     assert wild.served("/members/secret.html") == 0
+    assert f"robots.txt of its site forbids the seed {ORIGIN}/members/secret.html" in (
+        wild.proc.stderr
+    )
     assert wild.served("/story.html?print=1") == 0
 
 
