@@ -30,7 +30,10 @@ SCOPED = "reftrail_scoped_redirect"
 class ScopedRedirectMiddleware(RedirectMiddleware):
     """RedirectMiddleware that lets the site spider decline a redirect target."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # No ``spider`` argument: Scrapy 2.19 deprecates it (and warns when a method takes it).
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         try:
             result = super().process_response(request, response)
         except ValueError:  # a Location that is no URL ("http://[oops"): nowhere to go
@@ -46,7 +49,9 @@ class ScopedRedirectMiddleware(RedirectMiddleware):
 class ScopedMetaRefreshMiddleware(MetaRefreshMiddleware):
     """MetaRefreshMiddleware that leaves the site spider's pages and self-refreshes alone."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         if request.meta.get(SCOPED):
             return response
         result = super().process_response(request, response)

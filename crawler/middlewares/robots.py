@@ -74,7 +74,7 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             response = DISALLOW_ALL
         await super()._parse_robots(response, netloc, request)
 
-    async def process_request(self, request: Request) -> None:
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]
         await super().process_request(request)  # raises IgnoreRequest when disallowed
         if request.meta.get("dont_obey_robotstxt"):
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 import scrapy
 from scrapy.http import HtmlResponse, Response, TextResponse
@@ -44,7 +44,7 @@ def _is_seed(meta: dict[str, Any]) -> bool:
     return meta.get("reftrail_depth", 0) == 0 and meta.get("reftrail_kind", PAGE) == PAGE
 
 
-def _is_html(response: Response, content_type: bytes) -> bool:
+def _is_html(response: Response, content_type: bytes) -> TypeGuard[TextResponse]:
     """Declared HTML, or undeclared and taken for HTML by Scrapy (URL, then body sniffing)."""
     if not isinstance(response, TextResponse):
         return False

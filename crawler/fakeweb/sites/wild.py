@@ -103,6 +103,16 @@ body { font-family: Body, serif; background: url(../img/paper.png) repeat; }
 BASE_CSS = '@import "main.css";\nh1 { background-image: url("/img/rule.png"); }\n'
 
 
+def page_text(title: str, body: str, *, head: str = "") -> str:
+    """An HTML page of the Marsh End Post, as text."""
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        f"{head}</head><body><h1>{title}</h1>{body}"
+        "<p>The Marsh End Post has covered the estuary villages since 1911.</p>"
+        "</body></html>"
+    )
+
+
 class WildSite(Site):
     """www.marsh-end-post.com and its CDN; ``archive.marsh-end-post.net`` is another site."""
 
@@ -181,12 +191,7 @@ class WildSite(Site):
 
     @staticmethod
     def page(title: str, body: str, *, head: str = "") -> Response:
-        return html(
-            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f"{head}</head><body><h1>{title}</h1>{body}"
-            "<p>The Marsh End Post has covered the estuary villages since 1911.</p>"
-            "</body></html>"
-        )
+        return html(page_text(title, body, head=head))
 
     def home(self, request: Request) -> Response:
         links = "".join(f'<li><a href="{href}">{href}</a></li>' for href in HOME_LINKS)
@@ -270,11 +275,11 @@ class WildSite(Site):
         return self.page(f"Session page {page}", body)
 
     def no_type(self, request: Request) -> Response:
-        body = self.page("No Content-Type", '<a href="/from-no-type.html">next</a>').body
-        return Response(200, [], body)
+        page = page_text("No Content-Type", '<a href="/from-no-type.html">next</a>')
+        return Response(200, [], page.encode("utf-8"))
 
     def utf16(self, request: Request) -> Response:
-        text = self.page("UTF-16 page", '<a href="/from-utf16.html">next</a>').body.decode()
+        text = page_text("UTF-16 page", '<a href="/from-utf16.html">next</a>')
         text = text.replace('charset="utf-8"', 'charset="utf-16"')
         return content(b"\xff\xfe" + text.encode("utf-16-le"), "text/html")
 
