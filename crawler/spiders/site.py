@@ -209,12 +209,14 @@ class SiteSpider(scrapy.Spider):
         found = []
         next_depth = depth + 1
         for url in urls:
-            if url in self.seen or self._seen_as_other_spelling(url):
+            # Scope first: it is cheaper than the canonical form the spelling check builds,
+            # and most links a page repeats on every page (share buttons, partners) leave it.
+            if url in self.seen or not self.scope.follows_page(url, next_depth):
+                continue
+            if self._seen_as_other_spelling(url):
                 continue
             if self.scope.max_pages and self.pages_scheduled >= self.scope.max_pages:
                 break
-            if not self.scope.follows_page(url, next_depth):
-                continue
             self._take(url)
             self.pages_scheduled += 1
             found.append((PendingURL(url, next_depth, PAGE, via), hops + "L"))
@@ -225,9 +227,9 @@ class SiteSpider(scrapy.Spider):
     ) -> list[tuple[PendingURL, str]]:
         found = []
         for url in urls:
-            if url in self.seen or self._seen_as_other_spelling(url):
+            if url in self.seen or not self.scope.fetches_requisite(url):
                 continue
-            if not self.scope.fetches_requisite(url):
+            if self._seen_as_other_spelling(url):
                 continue
             self._take(url)
             found.append((PendingURL(url, depth, REQUISITE, via), hops + "E"))
