@@ -178,7 +178,8 @@ class CaptureService:
 
     # --- called from the reactor thread ---------------------------------------------------
     def add_exchange(self, exchange: HttpExchange) -> None:
-        extract = self.extract_text and exchange.status == 200 and _is_html(exchange)
+        # Error pages too (404, 500): what the server said is part of the record.
+        extract = self.extract_text and not 300 <= exchange.status < 400 and _is_html(exchange)
         self._put(_Exchange(exchange, extract))
 
     def add_failure(self, failure: FailedFetch) -> None:

@@ -50,7 +50,7 @@ class PendingExtraction:
 def captures_without_documents(
     archive: Archive, *, crawl_id: int | None = None, batch: int = 500
 ) -> Iterator[PendingExtraction]:
-    """HTML 200 responses (not revisits) lacking a Document, oldest first, in batches.
+    """HTML responses (not revisits or redirects) lacking a Document, oldest first, in batches.
 
     Responses sent without a Content-Type are included: ``extract_document`` tells whether
     they are HTML (a page served bare still has text to search).
@@ -66,7 +66,7 @@ def captures_without_documents(
                 Document.id.is_(None),
                 Capture.id > last_id,
                 Capture.record_type == "response",
-                Capture.status == 200,
+                ~Capture.status.between(300, 399),  # redirects carry no page
                 # Undeclared payloads too: the extraction sniffs them (HTML or a blank row).
                 or_(Capture.mime.in_(sorted(HTML_TYPES)), Capture.mime.is_(None)),
             )

@@ -234,6 +234,13 @@ def test_html_captures_have_extracted_documents(crawled: Crawled) -> None:
     doc = docs[0]
     assert (doc.title and "Mereden" in doc.title) or "bridge" in (doc.title or "").lower()
     assert doc.author and doc.published and len(doc.text or "") > 200
+    # Error pages are HTML captures too: what the server said is searchable.
+    missing = crawled.web.url("not-found")
+    with crawled.open() as archive, archive.session() as session:
+        titles = session.scalars(
+            select(Document.title).join(Capture).where(Capture.url == missing)
+        ).all()
+    assert titles and titles[0] == "404 Not Found", titles
 
 
 def test_second_crawl_stores_no_payload_twice(crawled: Crawled) -> None:
@@ -333,7 +340,7 @@ def test_zz_reindex_reproduces_the_capture_table_from_the_warcs_alone(crawled: C
     with crawled.open() as archive, archive.session() as session:
         html = session.scalars(
             select(Capture.id).where(
-                Capture.status == 200,
+                ~Capture.status.between(300, 399),
                 Capture.record_type == "response",
                 Capture.mime == "text/html",
             )
