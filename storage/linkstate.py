@@ -267,7 +267,7 @@ def urls_to_check(
 def reference_texts(
     archive: Archive, urls: Iterable[str], *, exclude_crawl_id: int | None = None
 ) -> dict[str, tuple[int, str]]:
-    """For each URL, the earliest archived copy with extracted text: ``(capture_id, text)``.
+    """For each URL, the earliest archived 2xx copy with extracted text: ``(capture_id, text)``.
 
     The earliest is the copy the citation was made against; later captures (link checks
     included) may already have drifted.
@@ -280,7 +280,13 @@ def reference_texts(
             query = (
                 select(Capture.url, Capture.id, Document.text)
                 .join(Document, Document.capture_id == Capture.id)
-                .where(Capture.url.in_(batch), Document.text.is_not(None), Document.text != "")
+                .where(
+                    Capture.url.in_(batch),
+                    # The page itself, not an error page the server answered with.
+                    Capture.status.between(200, 299),
+                    Document.text.is_not(None),
+                    Document.text != "",
+                )
                 .order_by(Capture.fetched_at, Capture.id)
             )
             if exclude_crawl_id is not None:
