@@ -49,6 +49,13 @@ _STYLES = etree.XPath("//style/text() | //@style", smart_strings=False)
 _REFRESH = etree.XPath(
     "//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content", smart_strings=False
 )
+# <meta name="robots" content="nofollow"> (or "none"), also addressed to reftrail by name.
+_ROBOTS = etree.XPath(
+    "//meta[translate(@name, 'ROBTSEFAIL', 'robtsefail') = 'robots'"
+    " or translate(@name, 'ROBTSEFAIL', 'robtsefail') = 'reftrail']/@content",
+    smart_strings=False,
+)
+ROBOTS_TOKENS = re.compile(r"[\s,]+")
 
 
 @dataclass(slots=True)
@@ -57,6 +64,8 @@ class PageLinks:
 
     pages: list[str] = field(default_factory=list)
     requisites: list[str] = field(default_factory=list)
+    # The page asks robots not to follow its links (meta robots nofollow or none).
+    nofollow: bool = False
 
 
 def _origin(url: str) -> str:
@@ -164,7 +173,17 @@ def html_links(selector: Selector, base_url: str) -> PageLinks:
         requisites += [_absolute(base, u, origin) for u in srcset_urls(srcset)]
     for css in _STYLES(root):
         requisites += [_absolute(base, u, origin) for u in css_urls(css)]
-    return PageLinks(pages=_unique(pages), requisites=_unique(requisites))
+    return PageLinks(
+        pages=_unique(pages), requisites=_unique(requisites), nofollow=_asks_nofollow(root)
+    )
+
+
+def _asks_nofollow(root: etree._Element) -> bool:
+    for content in _ROBOTS(root):
+        tokens = set(ROBOTS_TOKENS.split(content.strip().lower()))
+        if tokens & {"nofollow", "none"}:
+            return True
+    return False
 
 
 def stylesheet_links(text: str, base_url: str) -> list[str]:

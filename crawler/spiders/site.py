@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler.capture_service import CaptureService
 from crawler.config import apply_contact_url
-from crawler.links import html_links, stylesheet_links
+from crawler.links import PageLinks, html_links, stylesheet_links
 from crawler.middlewares.redirects import SCOPED
 from crawler.scope import Scope, host_of, url_key
 from storage.crawls import PendingURL
@@ -192,7 +192,7 @@ class SiteSpider(scrapy.Spider):
             links = html_links(response.selector, response.url)
             if self.want_requisites:
                 new += self._requisites(links.requisites, response.url, depth, hops)
-            if meta.get("reftrail_kind") == PAGE:
+            if meta.get("reftrail_kind") == PAGE and not self._told_not_to_follow(links, response):
                 new += self._pages(links.pages, response.url, depth, hops)
         elif isinstance(response, TextResponse) and b"css" in content_type and self.want_requisites:
             new += self._requisites(
@@ -202,6 +202,19 @@ class SiteSpider(scrapy.Spider):
         self.service.mark_done(meta.get("reftrail_url", response.url))
         for entry, entry_hops in new:
             yield self._request(entry, hops=entry_hops)
+
+    def _told_not_to_follow(self, links: PageLinks, response: Response) -> bool:
+        """Meta robots nofollow, obeyed with robots.txt (as Heritrix's "obey" policy does).
+
+        The page and its requisites are archived all the same; only its links are not
+        followed.
+        """
+        if not (links.nofollow and self.settings.getbool("ROBOTSTXT_OBEY")):
+            return False
+        logger.info("not following the links of %s: its meta robots says nofollow", response.url)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("reftrail/meta-nofollow")
+        return True
 
     def _pages(
         self, urls: list[str], via: str, depth: int, hops: str

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from parsel import Selector
 
-from crawler.links import css_urls, html_links, meta_refresh_url, srcset_urls, stylesheet_links
+from crawler.links import (
+    PageLinks,
+    css_urls,
+    html_links,
+    meta_refresh_url,
+    srcset_urls,
+    stylesheet_links,
+)
 from crawler.scope import MAX_URL_LENGTH, Scope, host_of, looks_like_trap, url_key
 
 BASE = "https://news.example.com/2026/03/story.html"
@@ -248,3 +255,16 @@ def test_preloads_and_lazy_sources_are_requisites() -> None:
             "/lazy.jpg",
         )
     }
+
+
+def test_meta_robots_nofollow_is_reported() -> None:
+    def links(head: str) -> PageLinks:
+        body = f"<html><head>{head}</head><body><a href='/a'>a</a></body></html>"
+        return html_links(Selector(text=body), "http://example.com/")
+
+    assert links('<meta name="robots" content="noindex,nofollow">').nofollow
+    assert links('<meta name="Robots" content="NONE">').nofollow
+    assert links('<meta name="reftrail" content="nofollow">').nofollow
+    assert not links('<meta name="robots" content="noindex">').nofollow
+    assert not links('<meta name="googlebot" content="nofollow">').nofollow
+    assert links('<meta name="robots" content="nofollow">').pages == ["http://example.com/a"]

@@ -360,3 +360,11 @@ def test_a_resumed_crawl_keeps_the_site_a_seed_moved_to(resumed_move: Wild) -> N
     assert "resuming crawl" in resumed_move.proc.stderr
     assert resumed_move.served("/about.html", OTHER_HOST) == 1
     assert resumed_move.served("/", OTHER_HOST) == 1  # linked from about.html
+
+
+def test_meta_robots_nofollow_is_obeyed_but_the_page_is_archived_whole(wild: Wild) -> None:
+    """As Heritrix's robots policy "obey" does: the page and its requisites are archived,
+    the links it asks robots not to follow are not."""
+    assert wild.served("/nofollow.html") == 1
+    assert wild.served("/img/nf.png") == 1
+    assert wild.served("/behind-nofollow.html") == 0

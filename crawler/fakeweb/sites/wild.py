@@ -55,6 +55,7 @@ CDN_ROBOTS = "User-agent: *\nDisallow: /private/\nCrawl-delay: 1\n"
 # Pages linked from the home page, and what each one is about.
 HOME_LINKS = [
     "/base/",
+    "/nofollow.html",
     "dots/a/b/index.html",
     "/srcset.html",
     "/broken-href.html",
@@ -131,6 +132,7 @@ class WildSite(Site):
             "/base/": self.base_elsewhere,
             "/dots/a/b/index.html": self.dots,
             "/srcset.html": self.srcset,
+            "/nofollow.html": self.nofollow,
             "/broken-href.html": self.broken_href,
             "/refresh/self.html": self.refresh_self,
             "/refresh/moved.html": self.refresh_moved,
@@ -221,6 +223,12 @@ class WildSite(Site):
             '<a href="https://WWW.M\u00d6WEN-KURIER.DE/kontakt.html">Kontakt</a>'
         )
         return self.page("M\u00f6wen-Kurier", body)
+
+    def nofollow(self, request: Request) -> Response:
+        """Asks robots not to follow its links (meta robots); its image is still a requisite."""
+        head = '<meta name="ROBOTS" content="noindex, NoFollow">'
+        body = '<a href="/behind-nofollow.html">not to be followed</a><img src="/img/nf.png">'
+        return self.page("Do not follow", body, head=head)
 
     def base_elsewhere(self, request: Request) -> Response:
         head = f'<base href="{ORIGIN}/static/b/">'
