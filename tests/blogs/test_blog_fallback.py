@@ -30,11 +30,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from crawler.fakeweb import FakeWeb
 from crawler.fakeweb.sites.blog_state import BlogState
@@ -46,8 +44,7 @@ from crawler.fakeweb.sites.fallback_blogs import (
     LateFeedBlog,
     StaticSiteBlog,
 )
-from storage.archive import Archive
-from storage.models import Capture, Post
+from tests.blogs.crawl_run import CrawlRun as Run
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
 
 BLOGGER_POSTS = 120
@@ -55,28 +52,6 @@ WORDPRESS_POSTS = 45
 LATE_FEED_POSTS = 40
 STATIC_POSTS = 23
 FAILING_CHAIN_PAGE = 3
-
-
-@dataclass
-class Run:
-    root: Path
-    database_url: str | None
-    log: str
-    requests: list[str]  # the URLs the crawl asked the fake web for, in order
-
-    def posts(self) -> dict[str, Post]:
-        with (
-            Archive.open(self.root, database_url=self.database_url, create=False) as archive,
-            archive.session() as session,
-        ):
-            return {p.url: p for p in session.scalars(select(Post))}
-
-    def captures(self) -> list[tuple[str, int | None]]:
-        with (
-            Archive.open(self.root, database_url=self.database_url, create=False) as archive,
-            archive.session() as session,
-        ):
-            return [(c.url, c.status) for c in session.scalars(select(Capture))]
 
 
 @dataclass
@@ -110,7 +85,7 @@ def runs(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
             result = run_cli(args, web=web, archive=root, database_url=url)
             assert result.returncode == 0, result.stderr[-4000:]
             asked = [f"https://{host}{target}" for host, _, target, _ in web.request_log]
-            return Run(root, url, result.stderr, asked[before:])
+            return Run(root=root, database_url=url, requests=asked[before:], log=result.stderr)
 
         months = crawl("months", web.url("saltmarsh-blog"))
         blogger.allow_search = True

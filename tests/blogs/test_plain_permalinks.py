@@ -14,36 +14,22 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from crawler.fakeweb import FakeWeb
 from crawler.fakeweb.sites.blog_state import BlogState
 from crawler.fakeweb.sites.fallback_blogs import PlainPermalinkWordPress
-from storage.archive import Archive
-from storage.models import Post
+from tests.blogs.crawl_run import CrawlRun
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
 
 POSTS = 57
 
 
 @dataclass
-class Run:
+class Run(CrawlRun):
     blog: PlainPermalinkWordPress
-    root: Path
-    database_url: str | None
-    requests: list[str]
-    log: str
-
-    def posts(self) -> dict[str, Post]:
-        with (
-            Archive.open(self.root, database_url=self.database_url, create=False) as archive,
-            archive.session() as session,
-        ):
-            return {p.url: p for p in session.scalars(select(Post))}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +42,7 @@ def run(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ru
         result = run_cli(args, web=web, archive=root, database_url=url)
         assert result.returncode == 0, result.stderr[-4000:]
         asked = [f"https://{host}{target}" for host, _, target, _ in web.request_log]
-        yield Run(blog, root, url, asked, result.stderr)
+        yield Run(root=root, database_url=url, requests=asked, log=result.stderr, blog=blog)
 
 
 def _query(url: str) -> dict[str, list[str]]:

@@ -19,38 +19,20 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
 
 from crawler.fakeweb import FakeWeb
 from crawler.fakeweb.sites.blog_state import BlogState
 from crawler.fakeweb.sites.fallback_blogs import ArchiveOnlyBlogger, StaticSiteBlog
-from storage.archive import Archive
-from storage.models import Post
+from tests.blogs.crawl_run import CrawlRun as Run
 from tests.crawler.conftest import crawl_settings, database_for, run_cli
 
 POSTS = 80
 FEED_LISTS = 45
 STATIC_POSTS = 23
 STATIC_FEED_ITEMS = 8
-
-
-@dataclass
-class Run:
-    root: Path
-    database_url: str | None
-    requests: list[str]
-    log: str
-
-    def posts(self) -> dict[str, Post]:
-        with (
-            Archive.open(self.root, database_url=self.database_url, create=False) as archive,
-            archive.session() as session,
-        ):
-            return {p.url: p for p in session.scalars(select(Post))}
 
 
 @dataclass
@@ -81,7 +63,7 @@ def runs(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
             result = run_cli(args, web=web, archive=base / name, database_url=url)
             assert result.returncode == 0, result.stderr[-4000:]
             asked = [f"https://{h}{target}" for h, _, target, _ in web.request_log[start:]]
-            return Run(base / name, url, asked, result.stderr)
+            return Run(root=base / name, database_url=url, requests=asked, log=result.stderr)
 
         blog.feed_lists = FEED_LISTS
         short = crawl("short-feed")
