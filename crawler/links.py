@@ -46,15 +46,8 @@ _PAGES = etree.XPath("//a/@href | //area/@href", smart_strings=False)
 _REQUISITES = etree.XPath(REQUISITE_XPATH, smart_strings=False)
 _SRCSETS = etree.XPath(SRCSET_XPATH, smart_strings=False)
 _STYLES = etree.XPath("//style/text() | //@style", smart_strings=False)
-_REFRESH = etree.XPath(
-    "//meta[translate(@http-equiv, 'REFSH', 'refsh') = 'refresh']/@content", smart_strings=False
-)
-# <meta name="robots" content="nofollow"> (or "none"), also addressed to reftrail by name.
-_ROBOTS = etree.XPath(
-    "//meta[translate(@name, 'ROBTSEFAIL', 'robtsefail') = 'robots'"
-    " or translate(@name, 'ROBTSEFAIL', 'robtsefail') = 'reftrail']/@content",
-    smart_strings=False,
-)
+# The <meta> elements that matter here: http-equiv refresh, and robots (or reftrail) by name.
+_META = etree.XPath("//meta[@http-equiv or @name]")
 ROBOTS_TOKENS = re.compile(r"[\s,]+")
 
 
@@ -166,7 +159,8 @@ def html_links(selector: Selector, base_url: str) -> PageLinks:
     pages = [_absolute(base, href, origin) for href in _PAGES(root)]
     # A meta refresh is a link the browser follows by itself (Scrapy's MetaRefreshMiddleware
     # is off in site crawls: it would hide the page's own links and loop on self-refreshes).
-    refresh = [meta_refresh_url(content) for content in _REFRESH(root)]
+    refreshes, robots = _meta_directives(root)
+    refresh = [meta_refresh_url(content) for content in refreshes]
     pages += [_absolute(base, url, origin) for url in refresh if url]
     requisites = [_absolute(base, src, origin) for src in _REQUISITES(root)]
     for srcset in _SRCSETS(root):
@@ -174,12 +168,24 @@ def html_links(selector: Selector, base_url: str) -> PageLinks:
     for css in _STYLES(root):
         requisites += [_absolute(base, u, origin) for u in css_urls(css)]
     return PageLinks(
-        pages=_unique(pages), requisites=_unique(requisites), nofollow=_asks_nofollow(root)
+        pages=_unique(pages), requisites=_unique(requisites), nofollow=_asks_nofollow(robots)
     )
 
 
-def _asks_nofollow(root: etree._Element) -> bool:
-    for content in _ROBOTS(root):
+def _meta_directives(root: etree._Element) -> tuple[list[str], list[str]]:
+    """The contents of a page's meta refreshes and of its meta robots, in one pass."""
+    refreshes, robots = [], []
+    for meta in _META(root):
+        content = meta.get("content") or ""
+        if (meta.get("http-equiv") or "").strip().lower() == "refresh":
+            refreshes.append(content)
+        elif (meta.get("name") or "").strip().lower() in ("robots", "reftrail"):
+            robots.append(content)
+    return refreshes, robots
+
+
+def _asks_nofollow(robots: list[str]) -> bool:
+    for content in robots:
         tokens = set(ROBOTS_TOKENS.split(content.strip().lower()))
         if tokens & {"nofollow", "none"}:
             return True

@@ -43,7 +43,8 @@ def test_closing_during_the_warm_up_leaves_no_pool_behind() -> None:
     pool = ExtractionPool(1)
     pool.warm_up()
     pool.close()  # waits for the warm-up, then stops what it started
-    assert pool._executor is None
+    assert pool._warming is not None and not pool._warming.is_alive()
+    assert pool._executor is None  # the warm-up did not start a pool after close() stopped it
 
 
 def _mapped_libraries() -> str:
